@@ -1,0 +1,1 @@
+"""Turn the shell blocks of Markdown pages into runnable, replayable scripts."""

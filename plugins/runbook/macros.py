@@ -1,0 +1,70 @@
+"""mkdocs-macros module: keep fenced code out of Jinja, and describe the runbooks in the docs.
+
+Listed in `mkdocs.yml` under `macros: modules:`. Before Jinja renders a page every fenced block
+is set aside and it is put back after, so `{{ x }}`, `{% raw %}` or `${#a[@]}` in code reaches
+the reader, and the script, verbatim.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from runbook.config import RunbookConfig, selection
+from runbook.errors import SourceError
+from runbook.fences import find_fences
+from runbook.pages import read_page
+
+_SET_ASIDE = "_runbook_code"
+
+
+def on_pre_page_macros(env: Any) -> None:
+    """Replace each fenced block with a token Jinja leaves alone."""
+    lines = env.markdown.split("\n")
+    try:
+        fences = find_fences(env.markdown)
+    except SourceError:
+        return  # the runbook plugin reports the page's error; Jinja sees it unchanged
+    nonce = secrets.token_hex(8)
+    kept: dict[str, str] = {}
+    for number, fence in enumerate(reversed(fences)):
+        first = lines[fence.line - 1]
+        # The token keeps the block's indentation, so it stays inside its admonition or tab.
+        token = first[: len(first) - len(first.lstrip())] + f"runbook{nonce}code{number}"
+        kept[token] = "\n".join(lines[fence.line - 1 : fence.end])
+        lines[fence.line - 1 : fence.end] = [token]
+    env.markdown = "\n".join(lines)
+    env.variables[_SET_ASIDE] = kept
+
+
+def on_post_page_macros(env: Any) -> None:
+    """Put the fenced blocks back."""
+    kept: dict[str, str] = env.variables.pop(_SET_ASIDE, {})
+    markdown = env.markdown
+    for token, code in kept.items():
+        markdown = markdown.replace(token, code, 1)
+    env.markdown = markdown
+
+
+def define_env(env: Any) -> None:
+    """Declare the macros the pages use."""
+
+    @env.macro
+    def runbook_steps(page: str) -> str:
+        """A Markdown table of the steps a page's tests replay, read from the page itself."""
+        plugin = env.conf.plugins.get("runbook")
+        config = plugin.config if plugin is not None else RunbookConfig()
+        docs_dir = Path(env.conf.docs_dir)
+        runbook = read_page(docs_dir / page, page, selection(config))
+        rows = ["| Step | Runs | Variant |", "| --- | --- | --- |"]
+        for step in runbook.steps:
+            first = next(
+                (ln for ln in step.code.splitlines() if ln.strip() and not ln.startswith("#")), ""
+            )
+            how = f"skipped: {step.skip}" if step.skip else f"`{first}`"
+            how += f" (in `{step.dir}`)" if step.dir else ""
+            how += " (expected to fail)" if step.fails else ""
+            where = ", ".join(tab.label for tab in step.tabs) or "all"
+            rows.append(f"| `{step.location}` | {how} | {where} |")
+        return "\n".join(rows)

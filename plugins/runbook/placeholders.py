@@ -1,0 +1,234 @@
+"""Placeholders: the `<your git repository url>` values a reader fills in, bound to variables.
+
+A placeholder is two or more words between angle brackets, inside a command. The script reads
+it from an environment variable, and `substitute` writes the expansion that fits the quoting
+context it stands in, so that the value is always data, never code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from runbook.errors import SourceError
+
+PLACEHOLDER = re.compile(r"(?<![<\w])<([A-Za-z][A-Za-z0-9]*(?:[ _-]+[A-Za-z0-9]+)+)>")
+
+# Variables the shell, git or the script rely on: a placeholder must not shadow them.
+RESERVED_NAMES = frozenset(
+    """
+    PATH HOME PWD OLDPWD IFS SHELL USER LOGNAME UID EUID PPID HOSTNAME HOSTTYPE TERM LANG
+    LANGUAGE TZ TMPDIR SHLVL CDPATH ENV PS1 PS2 PS3 PS4 OPTIND OPTARG OPTERR RANDOM SECONDS
+    LINENO PIPESTATUS FUNCNAME GROUPS MAIL MAILPATH EDITOR VISUAL PAGER LESS HISTFILE
+    PROMPT_COMMAND POSIXLY_CORRECT DISPLAY HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY
+    PYTHONPATH PYTHONHOME VIRTUAL_ENV XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME
+    """.split()
+)
+RESERVED_PREFIXES = ("GIT_", "BASH", "LC_", "LD_", "SSH_", "RUNBOOK_")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A placeholder as written on the page and the environment variable that fills it."""
+
+    text: str
+    name: str
+    line: int
+
+
+def variable_name(text: str) -> str:
+    """Return the environment variable for a placeholder's text: `your git url` -> `YOUR_GIT_URL`."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
+
+
+def is_reserved(name: str) -> bool:
+    return name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES)
+
+
+def _heredoc(code: str, start: int) -> tuple[int, str, bool, bool] | None:
+    """Parse a here-document operator at `start` (just past `<<`): (end, word, quoted, tabs)."""
+    if code.startswith("<", start):  # a here-string, <<<
+        return None
+    match = re.compile(r"(-?)[ \t]*(?:'([^'\n]*)'|\"([^\"\n]*)\"|\\?([\w.-]+))").match(code, start)
+    if match is None:
+        return None
+    strip_tabs, single, double, bare = match.groups()
+    word = next(w for w in (single, double, bare) if w is not None)
+    quoted = single is not None or double is not None or code[match.start(4) - 1] == "\\"
+    return match.end(), word, quoted, bool(strip_tabs)
+
+
+class _Lexer:
+    """Walks shell code once, tracking the quoting context each placeholder stands in."""
+
+    def __init__(self, code: str, first_line: int) -> None:
+        self.code = code
+        self.first_line = first_line
+        self.out: list[str] = []
+        self.found: list[Placeholder] = []
+        self.stack = ["bare"]
+        self.heredocs: list[tuple[str, bool, bool]] = []
+
+    def line_at(self, index: int) -> int:
+        return self.first_line + self.code.count("\n", 0, index)
+
+    def placeholder(self, index: int, names: bool) -> int | None:
+        match = PLACEHOLDER.match(self.code, index)
+        if match is None:
+            return None
+        name = variable_name(match[1])
+        line = self.line_at(index)
+        if is_reserved(name):
+            raise SourceError(
+                line, f"placeholder {match[0]} would set {name}, which the shell or git relies on"
+            )
+        self.found.append(Placeholder(match[1], name, line))
+        if names:
+            state = self.stack[-1]
+            state = state if state in ("dq", "sq", "ansi", "heredoc") else "bare"
+            self.out.append(
+                {
+                    "bare": f'"${{{name}}}"',
+                    "dq": f"${{{name}}}",
+                    "sq": f"'\"${{{name}}}\"'",
+                    "ansi": f"'\"${{{name}}}\"$'",
+                    "heredoc": f"${{{name}}}",
+                }[state]
+            )
+        else:
+            self.out.append(match[0])
+        return match.end()
+
+    def run(self) -> str:
+        code = self.code
+        i = 0
+        while i < len(code):
+            state = self.stack[-1]
+            char = code[i]
+            if char == "<" and state != "comment":
+                end = self.placeholder(i, names=True)
+                if end is not None:
+                    i = end
+                    continue
+            two = code[i : i + 2]
+            step = 1
+            if state == "sq":
+                if char == "'":
+                    self.stack.pop()
+            elif state == "ansi":
+                if char == "\\":
+                    step = 2
+                elif char == "'":
+                    self.stack.pop()
+            elif state == "comment":
+                if char == "\n":
+                    self.stack.pop()
+                    continue
+            elif state == "dq":
+                if char == "\\":
+                    step = 2
+                elif char == '"':
+                    self.stack.pop()
+                elif two == "$(":
+                    self.stack.append("sub")
+                    step = 2
+                elif char == "`":
+                    self.stack.append("tick")
+            else:  # bare, or inside $( ), ( ) or backticks, where the shell reads words again
+                step = self._bare(i, state)
+                if step == 0:
+                    i = self._heredoc_bodies(i)
+                    continue
+            self.out.append(code[i : i + step])
+            i += step
+        return "".join(self.out)
+
+    def _bare(self, i: int, state: str) -> int:
+        code = self.code
+        char = code[i]
+        two = code[i : i + 2]
+        if char == "\\":
+            return 2
+        if char == "'":
+            self.stack.append("sq")
+        elif two == "$'":
+            self.stack.append("ansi")
+            return 2
+        elif char == '"':
+            self.stack.append("dq")
+        elif two == "$(":
+            self.stack.append("sub")
+            return 2
+        elif char == "(":
+            self.stack.append("paren")
+        elif char == ")" and state in ("sub", "paren"):
+            self.stack.pop()
+        elif char == "`":
+            if state == "tick":
+                self.stack.pop()
+            else:
+                self.stack.append("tick")
+        elif char == "#" and (i == 0 or code[i - 1] in " \t\n;|&("):
+            self.stack.append("comment")
+        elif two == "<<":
+            heredoc = _heredoc(code, i + 2)
+            if heredoc is not None:
+                end, word, quoted, tabs = heredoc
+                self.heredocs.append((word, quoted, tabs))
+                return end - i
+            return 3 if code.startswith("<<<", i) else 2
+        elif char == "\n" and self.heredocs:
+            return 0
+        return 1
+
+    def _heredoc_bodies(self, i: int) -> int:
+        """Copy the here-document bodies that start after the newline at `i`; return the end."""
+        code = self.code
+        self.out.append("\n")
+        i += 1
+        for word, quoted, tabs in self.heredocs:
+            while i < len(code):
+                end = code.find("\n", i)
+                end = len(code) if end < 0 else end
+                line = code[i:end]
+                if (line.lstrip("\t") if tabs else line) == word:
+                    self.out.append(code[i : end + 1])
+                    i = end + 1
+                    break
+                i = self._heredoc_line(i, end, quoted)
+        self.heredocs = []
+        return i
+
+    def _heredoc_line(self, i: int, end: int, quoted: bool) -> int:
+        code = self.code
+        self.stack.append("heredoc")
+        while i <= end and i < len(code):
+            if code[i] == "<":
+                stop = self.placeholder(i, names=not quoted)
+                if stop is not None:
+                    if quoted:
+                        raise SourceError(
+                            self.line_at(i),
+                            f"placeholder {code[i:stop]} is in a quoted here-document, "
+                            "where no value can be put; use an unquoted delimiter",
+                        )
+                    i = stop
+                    continue
+            if code[i] == "\\" and not quoted:
+                self.out.append(code[i : i + 2])
+                i += 2
+                continue
+            self.out.append(code[i])
+            i += 1
+        self.stack.pop()
+        return i
+
+
+def substitute(code: str, first_line: int = 1) -> tuple[str, list[Placeholder]]:
+    """Return `code` with each placeholder replaced by its variable, and the placeholders found.
+
+    `first_line` is the page line of the code's first line, for errors and for the report.
+    Raises `SourceError` for a placeholder that would shadow a reserved variable.
+    """
+    lexer = _Lexer(code, first_line)
+    return lexer.run(), lexer.found

@@ -1,0 +1,104 @@
+"""The `runbook` MkDocs plugin: publish each page's commands as scripts, linked from the page."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+
+from runbook.config import RunbookConfig, SettingsError, selection
+from runbook.errors import SourceError
+from runbook.pages import script_name
+from runbook.runbook import Runbook, Selection, read_runbook
+from runbook.script import render_script
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.nav import Navigation
+    from mkdocs.structure.pages import Page
+    from mkdocs.utils.templates import TemplateContext
+
+log = get_plugin_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ScriptLink:
+    """A published script as the page template shows it."""
+
+    variant: str
+    url: str
+    steps: int
+
+
+class RunbookPlugin(BasePlugin[RunbookConfig]):
+    def on_config(self, config: MkDocsConfig) -> None:
+        """Check the options once per build."""
+        if not self.config.enabled:
+            return
+        try:
+            self.selection: Selection = selection(self.config)
+        except SettingsError as error:
+            raise PluginError(f"runbook: {error}") from None
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        """Start each build, `mkdocs serve` rebuilds included, with no scripts."""
+        self.runbooks: dict[str, Runbook] = {}
+        self.scripts: dict[str, str] = {}
+        self.links: dict[str, list[ScriptLink]] = {}
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> None:
+        """Read the page's source, as the CLI does, into its runbook and scripts."""
+        if not self.config.enabled:
+            return
+        path = page.file.src_uri
+        try:
+            runbook = read_runbook(path, page.file.content_string, self.selection)
+        except SourceError as error:
+            log.warning(str(error))
+            return
+        self.runbooks[path] = runbook
+        if not runbook.steps:
+            return
+        links = []
+        for variant in runbook.variants:
+            name = f"{self.config.script_dir}/{script_name(path, variant)}"
+            self.scripts[name] = render_script(runbook, variant)
+            links.append(ScriptLink(variant.name, name, len(runbook.steps_for(variant))))
+        self.links[path] = links
+
+    def on_page_context(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        """Give the page template its download links (see overrides/main.html)."""
+        if self.config.enabled:
+            context["runbook_scripts"] = self.links.get(page.file.src_uri, [])  # type: ignore[typeddict-unknown-key]
+        return context
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Write the scripts into the site, each whole or not at all."""
+        if not self.config.enabled:
+            return
+        for name, text in self.scripts.items():
+            write_atomic(Path(config.site_dir) / name, text)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file, so no reader sees half a script."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o755)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
