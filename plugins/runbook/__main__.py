@@ -1,7 +1,7 @@
 """The `runbook` command: print a page's script, or list what pages would run.
 
-    runbook script PAGE.md [--variant LABEL]
-    runbook list PATH...
+runbook script PAGE.md [--variant LABEL]
+runbook list PATH...
 """
 
 from __future__ import annotations
@@ -49,8 +49,14 @@ def _describe(runbook: Runbook) -> list[str]:
         notes += [f"skipped: {step.skip}"] if step.skip else []
         notes += [f"dir {step.dir}"] if step.dir else []
         notes += ["fails"] if step.fails else []
-        first = next((line for line in step.code.splitlines() if line.strip()
-                      and not line.lstrip().startswith("#")), "")
+        first = next(
+            (
+                line
+                for line in step.code.splitlines()
+                if line.strip() and not line.lstrip().startswith("#")
+            ),
+            "",
+        )
         suffix = f" [{'; '.join(notes)}]" if notes else ""
         lines.append(f"  step {step.location}{suffix}  {first}")
     return lines

@@ -38,9 +38,13 @@ def selection(config: RunbookConfig) -> Selection:
 
 
 def _plugin_options(plugins: Any) -> dict[str, Any] | None:
-    entries = plugins.items() if isinstance(plugins, dict) else (
-        next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
-        for entry in plugins or ()
+    entries = (
+        plugins.items()
+        if isinstance(plugins, dict)
+        else (
+            next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
+            for entry in plugins or ()
+        )
     )
     for name, options in entries:
         if name == "runbook":

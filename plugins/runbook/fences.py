@@ -242,7 +242,9 @@ class _Scanner:
                 self.open.line, f"code block opened with {self.open.marker} is never closed"
             )
         if self.directive is not None:
-            raise SourceError(self.directive[0], "runbook directive is not followed by a code block")
+            raise SourceError(
+                self.directive[0], "runbook directive is not followed by a code block"
+            )
         tab_sets = {group: tuple(labels) for group, labels in self.tab_labels.items()}
         return Scan(self.fences, tab_sets)
 

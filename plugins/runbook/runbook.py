@@ -74,7 +74,9 @@ class Variant:
 
     @property
     def slug(self) -> str:
-        return "-".join(re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") for label in self.labels)
+        return "-".join(
+            re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") for label in self.labels
+        )
 
     def shows(self, step: Step) -> bool:
         return all(self.shown.get(tab.group) == tab.label for tab in step.tabs)

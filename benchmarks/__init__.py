@@ -1,0 +1,1 @@
+"""Benchmarks of the runbook checks: `python -m benchmarks [--quick] [--output FILE]`."""
