@@ -104,7 +104,8 @@ def serve_git(root: Path, git_env: Mapping[str, str]) -> Iterator[str]:
     configuration applies on the server side either).
     """
     server = _GitServer(root, git_env)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll keeps shutdown quick: tests start and stop one server per replay.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"

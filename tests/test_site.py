@@ -1,0 +1,270 @@
+"""The built site: strict, complete, private, and publishing each page's commands."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from mkdocs.exceptions import Abort
+
+from conftest import CHAPTER, DOCS, PROJECT, build_site
+from runbook.__main__ import main as runbook_cli
+
+SEED = PROJECT.parent / "shared" / "seeds" / "000_5d985445816662ba.txt"
+CHAPTER_HTML = CHAPTER.removesuffix(".md") + "/index.html"
+COMMAND_TITLE = "Execute the following command(s) in a terminal"
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: no comments, scripts or styles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hidden += tag in ("script", "style")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.hidden -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return "".join(parser.parts)
+
+
+def code_text(block_html: str) -> str:
+    """The text of a highlighted code block, as the copy button copies it."""
+    return unescape(re.sub(r"<[^>]+>", "", block_html))
+
+
+@pytest.fixture(scope="module")
+def chapter(site: Path) -> str:
+    return (site / CHAPTER_HTML).read_text(encoding="utf-8")
+
+
+def test_strict_build_has_no_warnings(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`mkdocs build --strict` of the project passes without a single warning."""
+    build_site(tmp_path / "site")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_collapsible_admonition_is_details(chapter: str) -> None:
+    """The take-over section is a closed <details> a reader can open."""
+    details = re.search(r'<details class="info">\s*<summary>(.*?)</summary>', chapter, re.S)
+    assert details is not None
+    assert "take over from this chapter" in details[1]
+
+
+def test_one_tab_set_labelled_with_icons(chapter: str) -> None:
+    """GitHub and GitLab tabs form one set, each label an inline SVG icon and a name."""
+    assert chapter.count('class="tabbed-set tabbed-alternate"') == 1
+    labels = re.findall(r'<label for="__tabbed_1_\d">(.*?)</label>', chapter, re.S)
+    assert [visible_text(label).strip() for label in labels] == ["GitHub", "GitLab"]
+    assert all('<span class="twemoji"><svg' in label for label in labels)
+    assert ":simple-" not in chapter
+
+
+def test_mermaid_block_holds_the_diagram(chapter: str) -> None:
+    """The diagram reaches the page as mermaid source, for the self-hosted mermaid to draw."""
+    block = re.search(r'<pre class="mermaid"><code>(.*?)</code></pre>', chapter, re.S)
+    assert block is not None
+    source = unescape(block[1])
+    assert source.startswith("flowchart LR")
+    assert "s3_storage[(S3 Storage)]" in source
+    assert "subgraph gitGraph[Git Remote]" in source
+
+
+def test_command_blocks_keep_their_titles(chapter: str) -> None:
+    """The three command blocks render with the guide's title above them."""
+    titles = re.findall(r'<span class="filename">(.*?)</span>', chapter)
+    assert titles == [COMMAND_TITLE] * 3
+
+
+def test_todo_comment_is_invisible(chapter: str) -> None:
+    """The `[//]: # "TODO"` line leaves nothing a reader can see."""
+    assert "TODO" not in visible_text(chapter)
+    assert "[//]" not in visible_text(chapter)
+
+
+def test_chapter_keeps_the_seed_text() -> None:
+    """The chapter is the seed's text plus invisible front matter and directives, nothing else."""
+    if not SEED.exists():
+        pytest.skip(f"the seed chapter is not beside this checkout ({SEED})")
+    text = (DOCS / CHAPTER).read_text(encoding="utf-8")
+    body = text.split("---\n", 2)[2].lstrip("\n")
+    body = re.sub(r"^<!-- runbook:.*-->\n", "", body, flags=re.M)
+    assert body == SEED.read_text(encoding="utf-8")
+
+
+TEMPLATE_LIKE = """\
+# Code stays code
+
+Site: {{ config.site_name }}
+
+```sh title="Execute the following command(s) in a terminal"
+echo "{{ x }}" '{% raw %}' "${#a[@]}" {# not a comment #}
+```
+
+!!! note
+
+    ```bash
+    declare -a a=(1 2); echo "${#a[@]} {{ y }}{%- if z %}"
+    ```
+"""
+
+
+def test_template_syntax_in_code_reaches_the_reader(make_site: Callable[..., Path]) -> None:
+    """Macros render the page, yet `{{ x }}`, `{% raw %}` and `${#a[@]}` in code stay verbatim."""
+    html = (make_site({"index.md": TEMPLATE_LIKE}) / "index.html").read_text(encoding="utf-8")
+    blocks = [code_text(b) for b in re.findall(r"<code>(.*?)</code>", html, re.S)]
+    assert 'echo "{{ x }}" \'{% raw %}\' "${#a[@]}" {# not a comment #}\n' in blocks
+    assert 'declare -a a=(1 2); echo "${#a[@]} {{ y }}{%- if z %}"\n' in blocks
+    assert "Site: MLOps guide, tested" in visible_text(html)
+
+
+def _external(url: str | None) -> bool:
+    return bool(url) and re.match(r"(?:https?:)?//", url.strip(" \"'")) is not None
+
+
+class _Assets(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.styles: list[str] = []
+        self.in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if tag == "script" and attr.get("src"):
+            self.urls.append(attr["src"] or "")
+        if tag == "link" and attr.get("rel") in (
+            "stylesheet",
+            "preload",
+            "modulepreload",
+            "icon",
+            "preconnect",
+            "dns-prefetch",
+        ):
+            self.urls.append(attr.get("href") or "")
+        if tag in ("img", "iframe", "source", "audio", "video") and attr.get("src"):
+            self.urls.append(attr["src"] or "")
+        if attr.get("style"):
+            self.styles.append(attr["style"] or "")
+        self.in_style = tag == "style"
+
+    def handle_data(self, data: str) -> None:
+        if self.in_style:
+            self.styles.append(data)
+
+
+def test_nothing_is_loaded_from_another_host(site: Path) -> None:
+    """No script, stylesheet, font or image of the site comes from another host."""
+    found: list[str] = []
+    for page in site.rglob("*.html"):
+        assets = _Assets()
+        assets.feed(page.read_text(encoding="utf-8"))
+        found += [f"{page}: {url}" for url in assets.urls if _external(url)]
+        for css in assets.styles:
+            found += [f"{page}: {u}" for u in re.findall(r"url\(([^)]*)\)", css) if _external(u)]
+    for css_file in site.rglob("*.css"):
+        css = css_file.read_text(encoding="utf-8")
+        urls = re.findall(r"url\(([^)]*)\)", css) + re.findall(r"@import\s+[\"']([^\"']+)", css)
+        found += [f"{css_file}: {url}" for url in urls if _external(url)]
+    assert found == []
+    assert (site / "assets/vendor/mermaid/mermaid.min.js").stat().st_size > 1_000_000
+
+
+def cli_script(page: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> str:
+    monkeypatch.chdir(PROJECT)
+    assert runbook_cli(["script", f"docs/{page}"]) == 0
+    return capsys.readouterr().out
+
+
+def test_published_script_is_what_the_cli_prints(
+    site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The script the site publishes holds the same bytes `runbook script` prints."""
+    published = (site / "runbooks" / CHAPTER.replace(".md", ".sh")).read_bytes()
+    assert published == cli_script(CHAPTER, monkeypatch, capsys).encode()
+
+
+def test_chapter_links_its_script(site: Path, chapter: str) -> None:
+    """The chapter offers its script for download, and the link resolves to the file."""
+    links = re.findall(r'<a class="runbook-downloads__link" href="([^"]+)" download', chapter)
+    assert len(links) == 1
+    page_url = "http://site/" + CHAPTER.removesuffix(".md") + "/"
+    target = urljoin(page_url, links[0]).removeprefix("http://site/")
+    assert (site / target).is_file()
+    assert target == "runbooks/" + CHAPTER.replace(".md", ".sh")
+
+
+def test_pages_without_commands_offer_no_script(site: Path) -> None:
+    """Home and the authors' page have no commands, so no download box."""
+    assert "runbook-downloads" not in (site / "index.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (site / "runbooks").iterdir()) == [CHAPTER.replace(".md", ".sh")]
+
+
+TABBED = """\
+# Tabs
+
+=== ":simple-github: GitHub"
+
+    ```sh title="Execute the following command(s) in a terminal"
+    echo github
+    ```
+
+=== ":simple-gitlab: GitLab"
+
+    ```sh title="Execute the following command(s) in a terminal"
+    echo gitlab
+    ```
+"""
+
+
+def test_each_variant_is_published_and_linked(make_site: Callable[..., Path]) -> None:
+    """A page with commands in linked tabs offers one script per tab label."""
+    site = make_site({"tabs.md": TABBED})
+    html = (site / "tabs/index.html").read_text(encoding="utf-8")
+    assert re.findall(r'href="\.\./runbooks/([^"]+)" download', html) == [
+        "tabs-github.sh",
+        "tabs-gitlab.sh",
+    ]
+    assert "echo gitlab" in (site / "runbooks/tabs-gitlab.sh").read_text(encoding="utf-8")
+    assert "echo github" not in (site / "runbooks/tabs-gitlab.sh").read_text(encoding="utf-8")
+
+
+def test_author_errors_fail_the_strict_build(
+    make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A page error is a warning naming `path:line`, so `--strict` fails and nothing half-built."""
+    bad = f'# Bad\n\n```sh title="{COMMAND_TITLE}"\ngit push <git dir>\n```\n'
+    with pytest.raises(Abort):
+        make_site({"bad.md": bad})
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("bad.md:4: placeholder <git dir> would set GIT_DIR" in w for w in warnings), warnings
+
+
+def test_disabled_plugin_publishes_nothing(make_site: Callable[..., Path]) -> None:
+    """With `enabled: false` the build has no scripts and no download links."""
+    plugins = [
+        "search",
+        {"macros": {"modules": ["runbook.macros"]}},
+        {"runbook": {"enabled": False}},
+    ]
+    site = make_site({"tabs.md": TABBED}, plugins=plugins)
+    assert not (site / "runbooks").exists()
+    assert "runbook-downloads" not in (site / "tabs/index.html").read_text(encoding="utf-8")
