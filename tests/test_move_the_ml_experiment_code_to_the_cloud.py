@@ -6,8 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CHAPTER, REMOTE, Replayed
 from git import Repo
+
+from conftest import CHAPTER, REMOTE, Replayed
 
 pytestmark = pytest.mark.replay
 
