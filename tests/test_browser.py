@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from browser import CHROMIUM_ARGS, Browsing, chromium_path, serve
-from conftest import CHAPTER, DOCS, PROJECT
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from conftest import CHAPTER, DOCS, PROJECT
 from runbook.fences import find_fences
 
 pytestmark = pytest.mark.browser

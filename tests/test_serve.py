@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+
 from conftest import CHAPTER, DOCS, PROJECT
 
 PAGE = CHAPTER.removesuffix(".md") + "/"

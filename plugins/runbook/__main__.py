@@ -41,7 +41,7 @@ def _describe(runbook: Runbook) -> list[str]:
     if not runbook.steps:
         return [*lines, "  no steps"]
     names = [v.name for v in runbook.variants if v.name]
-    lines.append(f"  variants: {', '.join(names) if names else '(one script)'}")
+    lines += [f"  variant: {name}" for name in names] or ["  variant: (one script)"]
     for placeholder in runbook.placeholders():
         lines.append(f"  placeholder: {placeholder.name} <{placeholder.text}>")
     for step in runbook.steps:

@@ -3,14 +3,15 @@
 The rules mirror `pymdownx.superfences` (which runs before raw HTML is set aside): a fence may
 open at any indentation, its content lines must keep that indentation, and it closes on the same
 fence string. Around the fences the finder tracks what changes how a block is shown: HTML
-comments (a block in one is in the HTML but not shown), content tabs (`=== "Label"`), and
-admonitions, whose content is indented by four spaces.
+comments (a block in one is in the HTML but not shown), indented code blocks (which give a
+fence back as text), content tabs (`=== "Label"`), and admonitions and list items, whose
+content is indented by four spaces.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from runbook.errors import SourceError
 
@@ -22,21 +23,37 @@ _FENCE_START = re.compile(
     (?:[ \t]*\.?(?P<lang>[\w#.+-]+)(?=[ \t]|$))?
     (?:
         [ \t]*\{(?P<attrs>[^\n]*)\}
-      | (?P<options>(?:[ \t]*[a-zA-Z][a-zA-Z0-9_-]*(?:=(?P<quot>["']).*?(?P=quot))?(?=[ \t]|$))+)
+      | (?P<options>(?:[ \t]*[a-zA-Z][a-zA-Z0-9_]*(?:=(?P<quot>["']).*?(?P=quot))?(?=[ \t]|$))+)
       | (?P<unknown>(?:[ \t]*\S+)+)
     )?
     [ \t]*$
     """,
     re.VERBOSE,
 )
-_OPTION = re.compile(r"""([a-zA-Z][a-zA-Z0-9_-]*)(?:=(["'])(.*?)\2)?""")
+_OPTION = re.compile(r"""([a-zA-Z][a-zA-Z0-9_]*)(?:=(["'])(.*?)\2)?""")
 _ATTR = re.compile(r"""([a-zA-Z][\w-]*)=(?:"([^"]*)"|'([^']*)'|(\S+))|\.([\w-]+)|#([\w-]+)""")
-# Options SuperFences accepts on a highlighted block; any other one makes it refuse the fence.
-_HIGHLIGHT_OPTIONS = {"hl_lines", "linenums", "title", "title_mode"}
+# Options SuperFences accepts on a highlighted block, with the pattern a value must start with;
+# any other option, or a value that does not fit, makes it refuse the fence.
+_HIGHLIGHT_OPTIONS: dict[str, re.Pattern[str] | None] = {
+    "hl_lines": re.compile(r"\d+(?:-\d+)?(?:[ \t]+\d+(?:-\d+)?)*$"),
+    "linenums": re.compile(r"\d+"),
+    "title": None,
+    "title_mode": None,
+}
 _TAB = re.compile(r"===(?P<flags>[+!]{0,2}) +\"(?P<label>.*?)\" *$")
 _ADMONITION = re.compile(r"(?:!!!|\?\?\?\+?) *[\w-]")
-_LIST_ITEM = re.compile(r"(?:[*+-]|\d+[.)])[ \t]+\S")
+# Python-Markdown knows `1.` but not `1)` as an ordered list marker.
+_LIST_ITEM = re.compile(r"(?:[*+-]|\d+\.)[ \t]+\S")
 _SHORTCODE = re.compile(r":[\w+-]+:")
+# Lines that end a block by themselves (headings, rules, setext underlines): like a blank line,
+# they make the next line start a new block.
+_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
+_RULE = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_UNDERLINE = re.compile(r"(?:=+|-+)[ \t]*$")
+_CODE_SPAN = re.compile(r"(`+).*?(?<!`)\1(?!`)")
+# Python-Markdown sets an HTML comment aside as a block only when it opens within three spaces
+# of the line's start; elsewhere it is inline HTML, which a blank line ends.
+_BLOCK_HTML_INDENT = 3
 DIRECTIVE = re.compile(r"<!--\s*runbook:(?P<text>.*?)-->\s*$")
 
 
@@ -87,11 +104,31 @@ def parse_header(info: str) -> tuple[str, dict[str, str]] | None:
                 options[key] = next(v for v in (double, single, bare) if v is not None)
         return lang, options
     for option in _OPTION.finditer(match["options"] or ""):
-        key, quote, value = option.groups()
-        if quote is None or (key not in _HIGHLIGHT_OPTIONS and not key.startswith("data-")):
+        key, _, value = option.groups()
+        value = key if value is None else value  # SuperFences reads a bare `key` as key="key"
+        if key not in _HIGHLIGHT_OPTIONS:
+            return None
+        pattern = _HIGHLIGHT_OPTIONS[key]
+        if pattern is not None and pattern.match(value) is None:
             return None
         options[key] = value
     return lang, options
+
+
+def _opens_comment(text: str, inside: bool = False) -> bool:
+    """Return whether `text` leaves an HTML comment open at its end (`inside` one at its start)."""
+    position = 0
+    if inside:
+        end = text.find("-->")
+        if end < 0:
+            return True
+        position = end + 3
+    while (start := text.find("<!--", position)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            return True
+        position = end + 3
+    return False
 
 
 @dataclass
@@ -99,6 +136,8 @@ class _Container:
     kind: str
     indent: int
     tab: Tab | None = None
+    # Opened in the first paragraph of a list item, Python-Markdown gives it no more blocks.
+    until_blank: bool = False
 
 
 @dataclass
@@ -110,7 +149,8 @@ class _Open:
     marker: str
     lang: str
     options: dict[str, str]
-    shown: bool
+    in_code_block: bool
+    in_comment: bool
     tabs: tuple[Tab, ...]
     directive: tuple[int, str] | None
     body: list[str] = field(default_factory=list)
@@ -126,8 +166,20 @@ class _Scanner:
     def __init__(self) -> None:
         self.fences: list[Fence] = []
         self.containers: list[_Container] = []
-        self.in_comment = False
-        self.blank_before = True
+        # "block" or "inline" while the line is in an HTML comment (see _BLOCK_HTML_INDENT).
+        self.comment: str | None = None
+        # Blocks the open comment hides: shown after all if the comment turns out to be text.
+        self.hidden: list[int] = []
+        # Whether the raw HTML reader, blind to code spans and code blocks, is in a comment.
+        self.raw_comment = False
+        # Whether the next line starts a new block (after a blank line, a heading, ...).
+        self.block_start = True
+        # While in an indented code block: the indentation its lines keep.
+        self.code_block: int | None = None
+        # From an indented code block to the next blank line, SuperFences gives fences back.
+        self.literal = False
+        # Whether the line is in the first paragraph of a list item.
+        self.item_text = False
         self.tab_groups = 0
         self.tab_sets: dict[int, int] = {}
         self.tab_labels: dict[int, list[str]] = {}
@@ -139,7 +191,14 @@ class _Scanner:
             self._feed_fence(number, line)
             return
         if not line.strip():
-            self.blank_before = True
+            self.block_start = True
+            self.literal = False
+            self.item_text = False
+            cut = next((i for i, c in enumerate(self.containers) if c.until_blank), None)
+            if cut is not None:
+                del self.containers[cut:]
+            if self.comment == "inline":
+                self._reveal()  # inline HTML does not reach past a blank line
             return
         indent = _indent(line)
         body = line[indent:]
@@ -148,36 +207,73 @@ class _Scanner:
         for level in [level for level in self.tab_sets if level >= indent]:
             if not (level == indent and _TAB.match(body)):
                 del self.tab_sets[level]
+        base = self.containers[-1].indent if self.containers else 0
+        if self.code_block is not None and indent < self.code_block:
+            self.code_block = None
+            self.block_start = True  # what follows a code block starts a block of its own
+        if self.comment != "block" and self.block_start and indent >= base + TAB_LENGTH:
+            # Four more spaces than its container at the start of a block make an indented
+            # code block: its lines are text, and SuperFences gives a fence in it back as text.
+            self.code_block = base + TAB_LENGTH
+            self.literal = True
 
         # SuperFences runs before raw HTML is set aside: a fence in a comment is still a fence.
         header = parse_header(body) if body[:1] in "`~" else None
         if header is not None:
             self._open_fence(number, indent, body, *header)
             return
-        if not self.in_comment:
-            if self.directive is not None:
-                raise SourceError(
-                    self.directive[0], "runbook directive is not followed by a code block"
-                )
-            directive = DIRECTIVE.match(body)
-            if directive is not None:
-                self.directive = (number, directive["text"].strip())
-                self.blank_before = False
+        block_start, self.block_start = self.block_start, False
+        raw_comment, self.raw_comment = self.raw_comment, _opens_comment(body, self.raw_comment)
+        if self.comment == "block" or self.code_block is not None:
+            if self.comment is None:
+                self._check_directive_used()
+            elif "-->" in body:
+                self._close_comment(body)
+            return
+        kind = self._kind(indent - base, body, block_start)
+        if self.comment == "inline":
+            if kind in (None, "list"):  # a list item does not interrupt a paragraph
+                if "-->" in body:
+                    self._close_comment(body)
                 return
-        self._track_comment(body)
-        if not self.in_comment:
-            self._track_containers(indent, body)
-        self.blank_before = False
+            self._reveal()  # a heading, tab or admonition ends the paragraph, and the comment
+        self._check_directive_used()
+        directive = DIRECTIVE.match(body)
+        if directive is not None:
+            self.directive = (number, directive["text"].strip())
+            self.block_start = indent <= _BLOCK_HTML_INDENT
+            return
+        self._open_container(kind, indent, base, body)
+        self._open_comment(indent, body, raw_comment)
 
-    def _track_comment(self, body: str) -> None:
-        if self.in_comment:
-            self.in_comment = "-->" not in body
-        elif body.startswith("<!--"):
-            self.in_comment = "-->" not in body[4:]
+    def _check_directive_used(self) -> None:
+        if self.directive is not None:
+            line = self.directive[0]
+            raise SourceError(line, "runbook directive is not followed by a code block")
 
-    def _track_containers(self, indent: int, body: str) -> None:
-        tab = _TAB.match(body)
-        if tab is not None:
+    def _kind(self, offset: int, body: str, block_start: bool) -> str | None:
+        """Return what a line `offset` spaces into its container starts, if anything."""
+        # Python-Markdown reads these at the start of their container's lines only, but for a
+        # rule or a list marker, which may sit up to three spaces in. Headings and rules end
+        # their block at once.
+        if offset == 0 and (_HEADING.match(body) or (_UNDERLINE.match(body) and not block_start)):
+            return "heading"
+        if offset < TAB_LENGTH and _RULE.match(body):
+            return "heading"
+        if offset == 0 and _TAB.match(body):
+            return "tab"
+        if offset == 0 and _ADMONITION.match(body):
+            return "admonition"
+        # A list starts a block: it does not interrupt a paragraph, only follows its own items.
+        if offset < TAB_LENGTH and _LIST_ITEM.match(body) and (block_start or self.item_text):
+            return "list"
+        return None
+
+    def _open_container(self, kind: str | None, indent: int, base: int, body: str) -> None:
+        # A container's content is indented four spaces more than the container's own lines.
+        if kind == "tab":
+            tab = _TAB.match(body)
+            assert tab is not None
             group = self.tab_sets.get(indent)
             if group is None or "!" in tab["flags"]:
                 self.tab_groups += 1
@@ -185,23 +281,51 @@ class _Scanner:
             self.tab_sets[indent] = group
             label = tab_label(tab["label"])
             self.tab_labels.setdefault(group, []).append(label)
-            self.containers.append(_Container("tab", indent + TAB_LENGTH, Tab(group, label)))
-        elif _ADMONITION.match(body):
-            self.containers.append(_Container("admonition", indent + TAB_LENGTH))
-        elif _LIST_ITEM.match(body):
-            self.containers.append(_Container("list", indent + TAB_LENGTH))
+            self.containers.append(
+                _Container(kind, base + TAB_LENGTH, Tab(group, label), self.item_text)
+            )
+        elif kind == "admonition":
+            self.containers.append(_Container(kind, base + TAB_LENGTH, None, self.item_text))
+        elif kind == "list":
+            self.containers.append(_Container(kind, base + TAB_LENGTH))
+            self.item_text = True
+        # The next line starts a block, as after a blank line, except in a list item's text.
+        self.block_start = kind not in (None, "list")
+
+    def _open_comment(self, indent: int, body: str, raw_comment: bool) -> None:
+        # A `<!--` that an earlier one (in a code span, say) has swallowed opens no block.
+        if indent <= _BLOCK_HTML_INDENT and body.startswith("<!--") and not raw_comment:
+            if _opens_comment(body):
+                self.comment = "block"
+            else:
+                self.block_start = not body[body.rindex("-->") + 3 :].strip()
+        elif _opens_comment(_CODE_SPAN.sub("", body)):
+            self.comment = "inline"
+
+    def _close_comment(self, body: str) -> None:
+        ended_block = self.comment == "block"
+        self.comment = None
+        self.hidden = []
+        rest = body[body.index("-->") + 3 :]
+        self.block_start = ended_block and not rest.strip()
+        self._open_comment(_BLOCK_HTML_INDENT + 1, rest, False)
+
+    def _reveal(self) -> None:
+        """Show the blocks of a comment that Python-Markdown leaves as text (unclosed, split)."""
+        for index in self.hidden:
+            self.fences[index] = replace(self.fences[index], shown=True)
+        self.hidden = []
+        self.comment = None
 
     def _open_fence(
         self, number: int, indent: int, body: str, lang: str, options: dict[str, str]
     ) -> None:
-        base = self.containers[-1].indent if self.containers else 0
-        # Four more spaces than its container after a blank line make an indented code block,
-        # in which SuperFences gives the fence back as literal text.
-        in_code_block = self.blank_before and indent >= base + TAB_LENGTH
         marker = body[: len(body) - len(body.lstrip(body[0]))]
         tabs = tuple(c.tab for c in self.containers if c.tab is not None)
-        shown = not (in_code_block or self.in_comment)
-        self.open = _Open(number, indent, marker, lang, options, shown, tabs, self.directive)
+        in_comment = self.comment is not None
+        self.open = _Open(
+            number, indent, marker, lang, options, self.literal, in_comment, tabs, self.directive
+        )
         self.directive = None
 
     def _feed_fence(self, number: int, line: str) -> None:
@@ -218,6 +342,8 @@ class _Scanner:
                 number, f"line is less indented than the code block opened at line {fence.line}"
             )
         if content.rstrip(" \t") == fence.marker:
+            if fence.in_comment and not fence.in_code_block:
+                self.hidden.append(len(self.fences))
             self.fences.append(
                 Fence(
                     line=fence.line,
@@ -225,14 +351,14 @@ class _Scanner:
                     lang=fence.lang,
                     title=fence.options.get("title"),
                     text="\n".join(fence.body),
-                    shown=fence.shown,
+                    shown=not (fence.in_code_block or fence.in_comment),
                     tabs=fence.tabs,
                     directive=fence.directive,
                     options=fence.options,
                 )
             )
             self.open = None
-            self.blank_before = False
+            self.block_start = False
             return
         fence.body.append(content)
 
@@ -241,10 +367,9 @@ class _Scanner:
             raise SourceError(
                 self.open.line, f"code block opened with {self.open.marker} is never closed"
             )
-        if self.directive is not None:
-            raise SourceError(
-                self.directive[0], "runbook directive is not followed by a code block"
-            )
+        self._check_directive_used()
+        if self.comment is not None:
+            self._reveal()  # Python-Markdown shows an unclosed `<!--` as text
         tab_sets = {group: tuple(labels) for group, labels in self.tab_labels.items()}
         return Scan(self.fences, tab_sets)
 

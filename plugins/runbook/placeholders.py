@@ -86,7 +86,7 @@ class Placeholder:
 
 
 def variable_name(text: str) -> str:
-    """Return the environment variable for a placeholder's text: `your git url` -> `YOUR_GIT_URL`."""
+    """Return the variable for a placeholder's text: `your git url` -> `YOUR_GIT_URL`."""
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
 
 

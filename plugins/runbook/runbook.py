@@ -178,24 +178,38 @@ def _start(text: str) -> str | None:
 
 
 def _variants(steps: Iterable[Step], tab_sets: dict[int, tuple[str, ...]]) -> tuple[Variant, ...]:
-    used = sorted({tab.group for step in steps for tab in step.tabs})
+    # The tabs that enclose each tab set holding steps: a nested set is seen only through them.
+    enclosing: dict[int, tuple[Tab, ...]] = {}
+    for step in steps:
+        for depth, tab in enumerate(step.tabs):
+            enclosing[tab.group] = step.tabs[:depth]
     # Tab sets that share a label switch together: each connected group is one choice.
     groups: list[tuple[set[int], list[str]]] = []
-    for tab_set in used:
+    for tab_set in sorted(enclosing):
         labels = list(tab_sets[tab_set])
         joined = [g for g in groups if g[1] and set(g[1]) & set(labels)]
         merged_sets = {tab_set}.union(*(g[0] for g in joined))
         merged_labels = [label for g in joined for label in g[1]]
         merged_labels += [label for label in labels if label not in merged_labels]
-        groups = [g for g in groups if g not in joined] + [(merged_sets, merged_labels)]
-    variants = []
+        # The merged group keeps the place of the first it joins, so labels stay in page order.
+        at = groups.index(joined[0]) if joined else len(groups)
+        groups = [g for g in groups if g not in joined]
+        groups.insert(at, (merged_sets, merged_labels))
+    variants: dict[tuple[str, ...], Variant] = {}
     for labels in itertools.product(*(g[1] for g in groups)):
         shown = {}
         for (sets, _), label in zip(groups, labels, strict=True):
             for tab_set in sets:
                 shown[tab_set] = label if label in tab_sets[tab_set] else tab_sets[tab_set][0]
-        variants.append(Variant(tuple(labels), shown))
-    return tuple(variants)
+        # A choice made in tab sets that this variant hides (nested in another label) is no
+        # choice: `GitLab` with `pip` and `GitLab` with `uv` are one variant, `GitLab`.
+        seen = tuple(
+            label
+            for (sets, _), label in zip(groups, labels, strict=True)
+            if any(all(shown[t.group] == t.label for t in enclosing[s]) for s in sets)
+        )
+        variants.setdefault(seen, Variant(seen, shown))
+    return tuple(variants.values())
 
 
 def read_runbook(path: str, text: str, selection: Selection | None = None) -> Runbook:

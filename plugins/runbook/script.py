@@ -11,16 +11,26 @@ set -euo pipefail
 
 runbook_start=$PWD
 runbook_step=
+runbook_reported=
 runbook_begin() {
   runbook_step=$1
   printf 'runbook: step %s\\n' "$1" >&2
 }
 runbook_failed() {
   local status=$?
+  runbook_reported=1
   printf 'runbook: step %s failed with exit status %d\\n' "$runbook_step" "$status" >&2
   exit "$status"
 }
+# An unset variable, a failure inside a function or an `exit` ends bash without the ERR trap.
+runbook_exit() {
+  local status=$?
+  if ((status != 0)) && [[ -n $runbook_step && -z $runbook_reported ]]; then
+    printf 'runbook: step %s failed with exit status %d\\n' "$runbook_step" "$status" >&2
+  fi
+}
 trap runbook_failed ERR
+trap runbook_exit EXIT
 """
 
 
@@ -87,6 +97,7 @@ def _step(step: Step) -> list[str]:
             "set -e",
             "trap runbook_failed ERR",
             "if ((runbook_status == 0)); then",
+            "  runbook_reported=1",
             "  printf 'runbook: step %s succeeded but the page says it fails\\n' "
             '"$runbook_step" >&2',
             "  exit 1",
