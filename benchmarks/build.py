@@ -9,16 +9,22 @@ The child is this module: `python -m benchmarks.build REQUEST_JSON` prints a JSO
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.timing import Sample
+
+if TYPE_CHECKING:
+    from mkdocs.plugins import PluginCollection
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -67,9 +73,13 @@ def build_in_child(site: Site, enabled: bool) -> Sample:
     if result["warnings"]:
         raise BuildError("build logged warnings: " + "; ".join(result["warnings"][:3]))
     if (result["scripts"] > 0) != enabled:
-        raise BuildError(f"runbook enabled={enabled} but the build wrote {result['scripts']} scripts")
+        raise BuildError(
+            f"runbook enabled={enabled} but the build wrote {result['scripts']} scripts"
+        )
     # Linux reports ru_maxrss in KiB.
-    return Sample(result["wall"], result["cpu"], usage.ru_maxrss)
+    return Sample(
+        result["wall"], result["cpu"], usage.ru_maxrss, result["plugin"], result["macros"]
+    )
 
 
 class _Collect(logging.Handler):
@@ -81,27 +91,71 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _child(request: dict[str, object]) -> dict[str, object]:
+def _timer(function: Callable[..., Any], spent: list[float]) -> Callable[..., Any]:
+    """Wrap `function` so that the CPU seconds it takes are added to `spent[0]`."""
+
+    @functools.wraps(function)
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[0] += time.process_time() - start
+
+    return timed
+
+
+def _time_plugin(plugins: PluginCollection, name: str) -> list[float]:
+    """Time every event handler of plugin `name`, as registered in the loaded configuration."""
+    spent = [0.0]
+    plugin = plugins[name]
+    for methods in plugins.events.values():
+        for index, method in enumerate(methods):
+            if getattr(method, "__self__", None) is plugin:
+                methods[index] = _timer(method, spent)
+                plugins._event_origins[methods[index]] = name
+    return spent
+
+
+def _time_macros() -> list[float]:
+    """Time the `runbook.macros` hooks, which mkdocs-macros looks up when the build starts."""
+    import runbook.macros
+
+    spent = [0.0]
+    for hook in ("on_pre_page_macros", "on_post_page_macros"):
+        setattr(runbook.macros, hook, _timer(getattr(runbook.macros, hook), spent))
+    return spent
+
+
+def _child(request: dict[str, Any]) -> dict[str, Any]:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     warnings = _Collect()
     logging.getLogger("mkdocs").addHandler(warnings)
-    options: dict[str, object] = {"site_dir": request["site_dir"]}
+    macros = _time_macros()
+    options: dict[str, Any] = {"site_dir": request["site_dir"]}
     if request["docs_dir"]:
         options["docs_dir"] = request["docs_dir"]
     if request["nav"] is not None:
         options["nav"] = request["nav"]
         options["validation"] = {"nav": {"omitted_files": "ignore"}}
     wall, cpu = time.perf_counter(), time.process_time()
-    config = load_config(str(request["config_file"]), **options)
+    config = load_config(request["config_file"], **options)
     # The same switch as `enabled: false` under `- runbook:` in mkdocs.yml, read before any event.
     config.plugins["runbook"].config.enabled = request["enabled"]
+    plugin = _time_plugin(config.plugins, "runbook")
     build(config)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    published = Path(str(request["site_dir"]), config.plugins["runbook"].config.script_dir)
-    scripts = sum(1 for _ in published.rglob("*.sh"))
-    return {"wall": wall, "cpu": cpu, "scripts": scripts, "warnings": warnings.messages}
+    published = Path(request["site_dir"], config.plugins["runbook"].config.script_dir)
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "plugin": plugin[0],
+        "macros": macros[0],
+        "scripts": sum(1 for _ in published.rglob("*.sh")),
+        "warnings": warnings.messages,
+    }
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ _COMMANDS = (
     "git remote add origin <your git repository url>",
     "git push -u origin main",
     "git clone <your git repository url>",
-    "git add .\ngit commit -m \"Move the experiment to the cloud\"",
+    'git add .\ngit commit -m "Move the experiment to the cloud"',
     "dvc remote add -d data s3://<your bucket name>/dvc",
     "dvc push\ndvc status --cloud",
     "dvc repro",
@@ -63,7 +63,9 @@ _HEREDOC = "cat > params.yaml <<'EOF'\nprepare:\n  split: 0.2\n  seed: 20170428\
 _NESTED = "cat > README.md <<'EOF'\n# Experiment\n\n```sh\ndvc repro\n```\nEOF"
 _OUTPUT = "On branch main\nYour branch is up to date with 'origin/main'.\n\nnothing to commit"
 _GITIGNORE = "## Custom experiment\n/data/raw\n/model\n\n## Python\n__pycache__/\n.venv/"
-_PYTHON = "import yaml\n\nwith open('params.yaml') as f:\n    params = yaml.safe_load(f)\nprint(params)"
+_PYTHON = (
+    "import yaml\n\nwith open('params.yaml') as f:\n    params = yaml.safe_load(f)\nprint(params)"
+)
 
 
 class _Writer:

@@ -37,10 +37,8 @@ def describe() -> str:
     cpu = _proc_field("/proc/cpuinfo", "model name") or platform.processor() or "unknown CPU"
     memory = _proc_field("/proc/meminfo", "MemTotal")
     ram = f"{int(memory.split()[0]) / 2**20:.1f} GiB RAM" if memory else "RAM unknown"
-    # Other work on the machine slows both sides alike, but widens the spread of each.
-    load = ", load average {:.2f}".format(os.getloadavg()[0]) if hasattr(os, "getloadavg") else ""
     versions = ", ".join(f"{name} {_version(name)}" for name in PACKAGES)
     return (
         f"{cpu}, {os.cpu_count()} cores, {ram}, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, {versions}{load} at start"
+        f"Python {platform.python_version()}, {versions}"
     )
