@@ -10,6 +10,7 @@ content is indented by four spaces.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -45,6 +46,8 @@ _ADMONITION = re.compile(r"(?:!!!|\?\?\?\+?) *[\w-]")
 # Python-Markdown knows `1.` but not `1)` as an ordered list marker.
 _LIST_ITEM = re.compile(r"(?:[*+-]|\d+\.)[ \t]+\S")
 _SHORTCODE = re.compile(r":[\w+-]+:")
+# The first characters of the lines `_Scanner._kind` recognises.
+_MARKUP_START = frozenset("#=-*_+!?0123456789")
 # Lines that end a block by themselves (headings, rules, setext underlines): like a blank line,
 # they make the next line start a new block.
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
@@ -131,6 +134,15 @@ def _opens_comment(text: str, inside: bool = False) -> bool:
     return False
 
 
+@functools.cache
+def _fence_checks(indent: int, marker: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Patterns for a fence's body: a closing line with trailing blanks; a less indented line."""
+    return (
+        re.compile(rf"^ {{{indent}}}{re.escape(marker)}[ \t]+$", re.M),
+        re.compile(rf"^(?! {{{indent}}})[ \t]*\S", re.M),
+    )
+
+
 @dataclass
 class _Container:
     kind: str
@@ -154,10 +166,6 @@ class _Open:
     tabs: tuple[Tab, ...]
     directive: tuple[int, str] | None
     body: list[str] = field(default_factory=list)
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
 
 
 class _Scanner:
@@ -187,26 +195,26 @@ class _Scanner:
         self.open: _Open | None = None
 
     def feed(self, number: int, line: str) -> None:
-        if self.open is not None:
-            self._feed_fence(number, line)
-            return
+        """Take the line at `number` that is not inside a fence (see `read_fence`)."""
         if not line.strip():
             self.block_start = True
             self.literal = False
-            self.item_text = False
-            cut = next((i for i, c in enumerate(self.containers) if c.until_blank), None)
-            if cut is not None:
-                del self.containers[cut:]
+            if self.item_text:  # only a list item's first paragraph opens until_blank containers
+                self.item_text = False
+                cut = next((i for i, c in enumerate(self.containers) if c.until_blank), None)
+                if cut is not None:
+                    del self.containers[cut:]
             if self.comment == "inline":
                 self._reveal()  # inline HTML does not reach past a blank line
             return
-        indent = _indent(line)
-        body = line[indent:]
+        body = line.lstrip(" ")
+        indent = len(line) - len(body)
         while self.containers and indent < self.containers[-1].indent:
             self.containers.pop()
-        for level in [level for level in self.tab_sets if level >= indent]:
-            if not (level == indent and _TAB.match(body)):
-                del self.tab_sets[level]
+        if self.tab_sets:
+            for level in [level for level in self.tab_sets if level >= indent]:
+                if not (level == indent and _TAB.match(body)):
+                    del self.tab_sets[level]
         base = self.containers[-1].indent if self.containers else 0
         if self.code_block is not None and indent < self.code_block:
             self.code_block = None
@@ -223,7 +231,9 @@ class _Scanner:
             self._open_fence(number, indent, body, *header)
             return
         block_start, self.block_start = self.block_start, False
-        raw_comment, self.raw_comment = self.raw_comment, _opens_comment(body, self.raw_comment)
+        raw_comment = self.raw_comment
+        if raw_comment or "<!--" in body:
+            self.raw_comment = _opens_comment(body, raw_comment)
         if self.comment == "block" or self.code_block is not None:
             if self.comment is None:
                 self._check_directive_used()
@@ -238,13 +248,15 @@ class _Scanner:
                 return
             self._reveal()  # a heading, tab or admonition ends the paragraph, and the comment
         self._check_directive_used()
-        directive = DIRECTIVE.match(body)
+        directive = DIRECTIVE.match(body) if body.startswith("<!--") else None
         if directive is not None:
             self.directive = (number, directive["text"].strip())
             self.block_start = indent <= _BLOCK_HTML_INDENT
             return
-        self._open_container(kind, indent, base, body)
-        self._open_comment(indent, body, raw_comment)
+        if kind is not None:
+            self._open_container(kind, indent, base, body)
+        if "<!--" in body:
+            self._open_comment(indent, body, raw_comment)
 
     def _check_directive_used(self) -> None:
         if self.directive is not None:
@@ -253,6 +265,8 @@ class _Scanner:
 
     def _kind(self, offset: int, body: str, block_start: bool) -> str | None:
         """Return what a line `offset` spaces into its container starts, if anything."""
+        if body[0] not in _MARKUP_START:
+            return None  # prose: the common case, decided without a regular expression
         # Python-Markdown reads these at the start of their container's lines only, but for a
         # rule or a list marker, which may sit up to three spaces in. Headings and rules end
         # their block at once.
@@ -328,39 +342,57 @@ class _Scanner:
         )
         self.directive = None
 
-    def _feed_fence(self, number: int, line: str) -> None:
+    def read_fence(self, lines: list[str], index: int) -> int:
+        """Read the open fence's lines from `index`; return the index after its closing line."""
         fence = self.open
         assert fence is not None
-        if not line.strip():
-            fence.body.append("")
-            return
-        indent = min(_indent(line), fence.indent)
-        content = line[indent:]
-        if indent < fence.indent:
-            # SuperFences abandons a fence whose content is less indented than its opening line.
+        indent, close = fence.indent, " " * fence.indent + fence.marker
+        try:
+            # Most fences close on a bare marker line: list.index finds it without a Python loop.
+            end = lines.index(close, index)
+        except ValueError:
+            end = len(lines)
+        segment = lines[index:end]
+        text = "\n".join(segment)
+        late_close, too_little = _fence_checks(indent, fence.marker)
+        found = late_close.search(text)
+        if found is not None:  # a closing line with trailing blanks comes first
+            segment = segment[: text.count("\n", 0, found.start())]
+            end = index + len(segment)
+            text = "\n".join(segment)
+        if indent and (found := too_little.search(text)) is not None:
+            # SuperFences abandons a fence whose content is less indented than its opening.
             raise SourceError(
-                number, f"line is less indented than the code block opened at line {fence.line}"
+                index + text.count("\n", 0, found.start()) + 1,
+                f"line is less indented than the code block opened at line {fence.line}",
             )
-        if content.rstrip(" \t") == fence.marker:
-            if fence.in_comment and not fence.in_code_block:
-                self.hidden.append(len(self.fences))
-            self.fences.append(
-                Fence(
-                    line=fence.line,
-                    end=number,
-                    lang=fence.lang,
-                    title=fence.options.get("title"),
-                    text="\n".join(fence.body),
-                    shown=not (fence.in_code_block or fence.in_comment),
-                    tabs=fence.tabs,
-                    directive=fence.directive,
-                    options=fence.options,
-                )
+        # Python-Markdown empties whitespace-only lines.
+        fence.body += [line[indent:] if line.strip() else "" for line in segment]
+        if end == len(lines):
+            return end
+        self._close_fence(end + 1)
+        return end + 1
+
+    def _close_fence(self, number: int) -> None:
+        fence = self.open
+        assert fence is not None
+        if fence.in_comment and not fence.in_code_block:
+            self.hidden.append(len(self.fences))
+        self.fences.append(
+            Fence(
+                line=fence.line,
+                end=number,
+                lang=fence.lang,
+                title=fence.options.get("title"),
+                text="\n".join(fence.body),
+                shown=not (fence.in_code_block or fence.in_comment),
+                tabs=fence.tabs,
+                directive=fence.directive,
+                options=fence.options,
             )
-            self.open = None
-            self.block_start = False
-            return
-        fence.body.append(content)
+        )
+        self.open = None
+        self.block_start = False
 
     def finish(self) -> Scan:
         if self.open is not None:
@@ -402,8 +434,12 @@ def scan(text: str) -> Scan:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.expandtabs(TAB_LENGTH).split("\n")
     scanner = _Scanner()
-    for index in range(front_matter_end(lines), len(lines)):
+    index = front_matter_end(lines)
+    while index < len(lines):
         scanner.feed(index + 1, lines[index])
+        index += 1
+        if scanner.open is not None:
+            index = scanner.read_fence(lines, index)
     return scanner.finish()
 
 

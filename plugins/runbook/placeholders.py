@@ -107,6 +107,11 @@ def _heredoc(code: str, start: int) -> tuple[int, str, bool, bool] | None:
     return match.end(), word, quoted, bool(strip_tabs)
 
 
+# The characters that can change the quoting context or start a placeholder; the lexer copies
+# every other run of text in one go.
+_SPECIAL = re.compile(r"""[<'"\\$()`#\n]""")
+
+
 class _Lexer:
     """Walks shell code once, tracking the quoting context each placeholder stands in."""
 
@@ -152,6 +157,13 @@ class _Lexer:
         code = self.code
         i = 0
         while i < len(code):
+            special = _SPECIAL.search(code, i)
+            if special is None:
+                self.out.append(code[i:])
+                break
+            if special.start() > i:
+                self.out.append(code[i : special.start()])
+                i = special.start()
             state = self.stack[-1]
             char = code[i]
             if char == "<" and state != "comment":
@@ -279,5 +291,7 @@ def substitute(code: str, first_line: int = 1) -> tuple[str, list[Placeholder]]:
     `first_line` is the page line of the code's first line, for errors and for the report.
     Raises `SourceError` for a placeholder that would shadow a reserved variable.
     """
+    if PLACEHOLDER.search(code) is None:
+        return code, []  # most commands have none: nothing to bind, nothing to check
     lexer = _Lexer(code, first_line)
     return lexer.run(), lexer.found

@@ -14,7 +14,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from runbook.config import RunbookConfig, SettingsError, selection
 from runbook.errors import SourceError
 from runbook.pages import script_name
-from runbook.runbook import Runbook, Selection, read_runbook
+from runbook.runbook import Selection, read_runbook
 from runbook.script import render_script
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         """Start each build, `mkdocs serve` rebuilds included, with no scripts."""
-        self.runbooks: dict[str, Runbook] = {}
         self.scripts: dict[str, str] = {}
         self.links: dict[str, list[ScriptLink]] = {}
 
@@ -64,7 +63,6 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         except SourceError as error:
             log.warning(str(error))
             return
-        self.runbooks[path] = runbook
         if not runbook.steps:
             return
         links = []

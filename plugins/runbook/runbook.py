@@ -22,6 +22,7 @@ SHELL_LANGUAGES = ("sh", "bash", "shell", "zsh")
 COMMAND_TITLE = r"Execute the following command\(s\) in a terminal"
 DEFAULT_TIMEOUT = 120.0
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DIRECTIVE_OPTION = re.compile(r"""\s*([a-z][a-z-]*)(?:=(?:"([^"]*)"|'([^']*)'|([^\s"']+)))?""")
 
 
@@ -161,12 +162,17 @@ def _directive(line: int, text: str) -> dict[str, object]:
 
 def _start(text: str) -> str | None:
     """Return the checkpoint named by the page's front matter (`runbook: {start: NAME}`)."""
+    if not text.startswith("---"):
+        return None
     lines = text.splitlines()
     end = front_matter_end(lines)
     if not end:
         return None
+    front_matter = "\n".join(lines[1 : end - 1])
+    if "runbook" not in front_matter:
+        return None  # most pages say nothing to the runbook: spare them a YAML parse
     try:
-        meta = yaml.safe_load("\n".join(lines[1 : end - 1])) or {}
+        meta = yaml.load(front_matter, Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as error:
         raise SourceError(1, f"front matter is not valid YAML: {error}") from None
     settings = meta.get("runbook") if isinstance(meta, dict) else None
