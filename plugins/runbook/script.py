@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from runbook.pages import script_name
 from runbook.runbook import Runbook, Step, Variant
 
 STEP_MARKER = "runbook: step "
@@ -46,11 +47,15 @@ def _header(runbook: Runbook, variant: Variant) -> list[str]:
     if variant.name:
         lines.append(f"# Variant: {variant.name}.")
     lines.append("# Generated from the page by runbook: change the page, not this script.")
+    lines.append("# Run it with bash from the folder where the page's first command runs.")
     placeholders = runbook.placeholders(variant)
     if placeholders:
         lines.append("# Set these environment variables first (the values the page leaves to you):")
         width = max(len(p.name) for p in placeholders)
         lines += [f"#   {p.name:<{width}}  <{p.text}>" for p in placeholders]
+        example = " ".join(f"{p.name}=..." for p in placeholders)
+        name = script_name(runbook.path, variant).rsplit("/", 1)[-1]
+        lines.append(f"# for example: {example} bash {name}")
     return lines
 
 
