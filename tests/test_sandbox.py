@@ -181,3 +181,49 @@ def test_project_and_real_home_are_never_written(
         if name != "PATH":
             assert str(real_home) not in value.split(os.pathsep), name
             assert str(PROJECT) not in value, name
+
+
+def test_an_early_exit_is_no_success(tmp_path: Path) -> None:
+    """A step that ends the script with status 0 still leaves the later steps unrun: failure."""
+    runbook, result = run_page(tmp_path, page("exit 0", "echo never"))
+    assert not result.ok
+    assert "without running all its steps" in result.report(runbook)
+
+
+def test_a_failure_inside_and_list_stops_the_step(tmp_path: Path) -> None:
+    """`cd missing && echo moved` fails the step, as a reader would see it fail."""
+    runbook, result = run_page(tmp_path, page("cd does-not-exist && echo moved", "echo never"))
+    assert not result.ok
+    assert result.failed == runbook.steps[0].location
+    assert "never" not in result.stdout
+
+
+def test_background_commands_do_not_hold_or_outlive_the_replay(tmp_path: Path) -> None:
+    """A command left running in the background ends with the replay, which does not wait."""
+    started = time.monotonic()
+    runbook, result = run_page(tmp_path, page("sleep 41.5 &", "echo done"))
+    assert result.ok, result.report(runbook)
+    assert time.monotonic() - started < 10
+    leftover = subprocess.run(["pgrep", "-f", "sleep 41.5"], capture_output=True, text=True)
+    assert leftover.stdout == ""
+
+
+def test_step_output_without_newline_does_not_hide_the_next_step(tmp_path: Path) -> None:
+    """stderr without a final newline cannot swallow the next step's marker or its timeout."""
+    runbook, result = run_page(
+        tmp_path, page("printf 'no newline' >&2", "<!-- runbook: timeout=1 -->\nsleep 6")
+    )
+    assert result.timed_out == 1
+    assert result.failed == runbook.steps[1].location
+    assert result.steps[0].stderr == "no newline"
+
+
+def test_page_paths_with_spaces_are_located(tmp_path: Path) -> None:
+    """A page whose path has spaces still has its steps named and timed."""
+    runbook = read_runbook(
+        "my guide/a page.md", page("true", "<!-- runbook: timeout=1 -->\nsleep 6")
+    )
+    result = replay(runbook, make_sandbox(tmp_path / "sandbox"), {})
+    assert [s.location for s in result.steps] == [s.location for s in runbook.steps]
+    assert result.failed == "my guide/a page.md:9"
+    assert result.timed_out == 1

@@ -55,7 +55,7 @@ def run(script: str, tmp_path: Path, **values: str) -> subprocess.CompletedProce
                 "# The commands of guide/page.md, in reading order, as one shell session.\n",
                 "set -euo pipefail\n",
                 "trap runbook_failed ERR\n",
-                "\n# guide/page.md:1\nrunbook_begin 'guide/page.md:1'\necho hi\n\n",
+                "\n# guide/page.md:1\nrunbook_begin 'guide/page.md:1'\necho hi\nrunbook_end\n\n",
                 "printf 'runbook: all steps passed\\n' >&2\n",
             ],
             ["runbook_missing", "# Variant:"],
@@ -63,7 +63,7 @@ def run(script: str, tmp_path: Path, **values: str) -> subprocess.CompletedProce
         ),
         pytest.param(
             [block("echo one"), block("echo two")],
-            ["runbook_begin 'guide/page.md:1'\necho one\n\n# guide/page.md:5\n"],
+            ["runbook_begin 'guide/page.md:1'\necho one\nrunbook_end\n\n# guide/page.md:5\n"],
             [],
             id="steps-in-order",
         ),

@@ -127,6 +127,15 @@ echo "{{ x }}" '{% raw %}' "${#a[@]}" {# not a comment #}
 """
 
 
+def test_many_blocks_come_back_in_place(make_site: Callable[..., Path]) -> None:
+    """A page with a dozen blocks gets each one back where it was, through Jinja."""
+    page = "# Many\n\n" + "".join(f"```text\nblock {n} {{{{ n }}}}\n```\n\n" for n in range(12))
+    html = (make_site({"index.md": page}) / "index.html").read_text(encoding="utf-8")
+    blocks = [code_text(b) for b in re.findall(r"<code>(.*?)</code>", html, re.S)]
+    assert blocks == [f"block {n} {{{{ n }}}}\n" for n in range(12)]
+    assert "runbook" not in visible_text(html).lower()
+
+
 def test_template_syntax_in_code_reaches_the_reader(make_site: Callable[..., Path]) -> None:
     """Macros render the page, yet `{{ x }}`, `{% raw %}` and `${#a[@]}` in code stay verbatim."""
     html = (make_site({"index.md": TEMPLATE_LIKE}) / "index.html").read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ the reader, and the script, verbatim.
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ def on_pre_page_macros(env: Any) -> None:
     for number, fence in enumerate(reversed(fences)):
         first = lines[fence.line - 1]
         # The token keeps the block's indentation, so it stays inside its admonition or tab.
-        token = first[: len(first) - len(first.lstrip())] + f"runbook{nonce}code{number}"
+        token = first[: len(first) - len(first.lstrip())] + f"runbook{nonce}code{number}end"
         kept[token] = "\n".join(lines[fence.line - 1 : fence.end])
         lines[fence.line - 1 : fence.end] = [token]
     env.markdown = "\n".join(lines)
@@ -41,10 +42,9 @@ def on_pre_page_macros(env: Any) -> None:
 def on_post_page_macros(env: Any) -> None:
     """Put the fenced blocks back."""
     kept: dict[str, str] = env.variables.pop(_SET_ASIDE, {})
-    markdown = env.markdown
-    for token, code in kept.items():
-        markdown = markdown.replace(token, code, 1)
-    env.markdown = markdown
+    if kept:
+        pattern = re.compile("|".join(re.escape(token) for token in kept))
+        env.markdown = pattern.sub(lambda match: kept[match[0]], env.markdown)
 
 
 def define_env(env: Any) -> None:

@@ -8,6 +8,7 @@ bases it is given; any other URL fails at once with a message that says the sand
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -21,14 +22,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runbook.runbook import Runbook, Step, Variant
-from runbook.script import STEP_MARKER, render_script
+from runbook.script import FINISHED, STEP_MARKER, render_script
 
 IDENTITY = {"name": "Runbook Reader", "email": "reader@example.invalid"}
 DATE = "2026-01-01T12:00:00+00:00"
 BLOCKED = "runbook sandbox: network access blocked"
 
-_MARKER = re.compile(rf"^{re.escape(STEP_MARKER)}(\S+)$")
-_FAILED = re.compile(rf"^{re.escape(STEP_MARKER)}(\S+) failed with exit status (\d+)$")
+# The script's own lines on stderr. A step's output without a final newline can stand before one
+# on the same line, so they are searched for, not matched at the line's start.
+_EVENT = re.compile(
+    rf"{re.escape(STEP_MARKER)}(?P<location>.+?)"
+    r"(?P<outcome> failed with exit status \d+| succeeded but the page says it fails)?$"
+    rf"|(?P<finished>{re.escape(FINISHED)})$"
+)
 
 # Stand-ins for every transport that would leave this machine: git runs them instead.
 _BLOCKERS = {
@@ -139,17 +145,21 @@ class Replay:
     steps: list[StepRun] = field(default_factory=list)
     failed: str | None = None
     timed_out: float | None = None
+    finished: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0
+        """Whether the script ran every step and said so: an early `exit 0` is no success."""
+        return self.returncode == 0 and self.finished and self.timed_out is None
 
     def report(self, runbook: Runbook | None = None) -> str:
         """Say what failed: the page, the step's `path:line`, its command and its stderr."""
         if self.ok:
             return "all steps passed"
         step_run = next((s for s in self.steps if s.location == self.failed), None)
-        if self.failed is None:
+        if self.failed is None and self.returncode == 0:
+            head = "the script ended without running all its steps (a step ran `exit`?)"
+        elif self.failed is None:
             head = f"the script stopped before any step (exit status {self.returncode})"
         elif self.timed_out is not None:
             head = f"step {self.failed} ran over its timeout of {self.timed_out:g}s and was killed"
@@ -218,47 +228,60 @@ def run_script(
     limit = default_timeout
     open_streams = 2
     timed_out: float | None = None
+    failed: str | None = None
+    finished = False
 
     def close_step() -> None:
         if current is not None:
             steps.append(StepRun(current, time.monotonic() - started, "".join(current_err)))
 
-    while open_streams:
-        remaining = started + limit - time.monotonic()
-        try:
-            name, line = lines.get(timeout=max(remaining, 0))
-        except queue.Empty:
-            os.killpg(process.pid, signal.SIGKILL)
-            timed_out = limit
-            break
-        if line is None:
-            open_streams -= 1
-            continue
-        if name == "stdout":
-            stdout.append(line)
-            continue
-        stderr.append(line)
-        marker = _MARKER.match(line.rstrip("\n"))
-        if marker is not None:
-            close_step()
-            current, current_err = marker[1], []
-            started, limit = time.monotonic(), (timeouts or {}).get(current, default_timeout)
-        elif not line.startswith(STEP_MARKER):
-            current_err.append(line)
+    try:
+        while open_streams:
+            remaining = started + limit - time.monotonic()
+            if remaining <= 0:
+                timed_out = limit
+                failed = current
+                break
+            if process.poll() is not None:
+                # bash is done; a command it left in the background must not hold the replay.
+                _kill(process)
+            try:
+                name, line = lines.get(timeout=min(remaining, 0.1))
+            except queue.Empty:
+                continue
+            if line is None:
+                open_streams -= 1
+                continue
+            if name == "stdout":
+                stdout.append(line)
+                continue
+            stderr.append(line)
+            event = _EVENT.search(line.rstrip("\n"))
+            if event is None:
+                current_err.append(line)
+                continue
+            current_err.append(line[: event.start()])
+            if event["finished"]:
+                finished = True
+            elif event["outcome"]:
+                failed = event["location"]
+            else:
+                close_step()
+                current, current_err = event["location"], []
+                started, limit = time.monotonic(), (timeouts or {}).get(current, default_timeout)
+    finally:
+        _kill(process)
     close_step()
     returncode = process.wait()
-    failed = None
-    if returncode != 0:
-        failure = next(
-            (
-                _FAILED.match(x.rstrip("\n"))
-                for x in reversed(stderr)
-                if _FAILED.match(x.rstrip("\n"))
-            ),
-            None,
-        )
-        failed = failure[1] if failure is not None else current
-    return Replay(returncode, "".join(stdout), "".join(stderr), steps, failed, timed_out)
+    if returncode != 0 and failed is None:
+        failed = current
+    return Replay(returncode, "".join(stdout), "".join(stderr), steps, failed, timed_out, finished)
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    """Kill the script's whole process group: bash and anything it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def replay(

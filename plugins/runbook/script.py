@@ -6,6 +6,7 @@ from runbook.pages import script_name
 from runbook.runbook import Runbook, Step, Variant
 
 STEP_MARKER = "runbook: step "
+FINISHED = "runbook: all steps passed"
 
 _PROLOGUE = """\
 set -euo pipefail
@@ -29,6 +30,14 @@ runbook_exit() {
   if ((status != 0)) && [[ -n $runbook_step && -z $runbook_reported ]]; then
     printf 'runbook: step %s failed with exit status %d\\n' "$runbook_step" "$status" >&2
   fi
+}
+# bash does not stop for a failure inside `a && b`: a step's last status must still be 0.
+runbook_end() {
+  local status=$?
+  ((status == 0)) && return
+  runbook_reported=1
+  printf 'runbook: step %s failed with exit status %d\\n' "$runbook_step" "$status" >&2
+  exit "$status"
 }
 trap runbook_failed ERR
 trap runbook_exit EXIT
@@ -109,7 +118,7 @@ def _step(step: Step) -> list[str]:
             "fi",
         ]
     else:
-        lines += body
+        lines += [*body, "runbook_end"]
     return [*lines, ""]
 
 
@@ -119,5 +128,5 @@ def render_script(runbook: Runbook, variant: Variant | None = None) -> str:
     lines = [*_header(runbook, variant), _PROLOGUE, *_checks(runbook, variant)]
     for step in runbook.steps_for(variant):
         lines += _step(step)
-    lines.append("printf 'runbook: all steps passed\\n' >&2")
+    lines.append(f"printf '{FINISHED}\\n' >&2")
     return "\n".join(lines) + "\n"
