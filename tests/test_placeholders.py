@@ -176,3 +176,25 @@ def test_hostile_value_is_data(code: str, expected: str, tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert result.stdout == expected.format(v=HOSTILE)
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("echo $((1<<2))\nprintf '[%s]' <my value>", id="arithmetic-shift"),
+        pytest.param("(( x = 1 << 3 ))\nprintf '[%s]' <my value>", id="arithmetic-command"),
+        pytest.param("echo $(( (1 << 2) ))\nprintf '[%s]' <my value>", id="nested-parentheses"),
+        pytest.param("echo \"$(( 2 << 1 ))\"\nprintf '[%s]' <my value>", id="in-double-quotes"),
+    ],
+)
+def test_a_shift_is_no_here_document(code: str, tmp_path: Path) -> None:
+    """`<<` in arithmetic shifts bits: the placeholder after it is still bound as data."""
+    script, _ = substitute(code)
+    result = subprocess.run(
+        ["bash", "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "MY_VALUE": "two words *"},
+    )
+    assert result.stdout.endswith("[two words *]")

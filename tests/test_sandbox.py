@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -227,3 +228,18 @@ def test_page_paths_with_spaces_are_located(tmp_path: Path) -> None:
     assert [s.location for s in result.steps] == [s.location for s in runbook.steps]
     assert result.failed == "my guide/a page.md:9"
     assert result.timed_out == 1
+
+
+def test_no_program_of_the_callers_python_or_home_is_on_path(tmp_path: Path) -> None:
+    """`pip` and friends in a replay cannot install into the caller's virtualenv or HOME."""
+    sandbox = make_sandbox(tmp_path / "sandbox")
+    real_home = Path(os.path.expanduser("~")).resolve()
+    kept_out = [real_home, PROJECT.resolve()]
+    if sys.prefix != sys.base_prefix:  # the tests run in a virtualenv, as the README's do
+        kept_out.append(Path(sys.prefix).resolve())
+    for folder in sandbox.env["PATH"].split(os.pathsep)[1:]:
+        resolved = Path(folder).resolve()
+        assert not any(out == resolved or out in resolved.parents for out in kept_out), folder
+    result = run_script("command -v pip python3 || true\n", sandbox)
+    assert str(PROJECT) not in result.stdout
+    assert all(str(out) not in result.stdout for out in kept_out)

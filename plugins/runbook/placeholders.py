@@ -185,11 +185,25 @@ class _Lexer:
                 if char == "\n":
                     self.stack.pop()
                     continue
+            elif state in ("arith", "aparen"):
+                # `$(( ))` and `(( ))`: `<<` shifts bits here, it opens no here-document.
+                if state == "arith" and code.startswith("))", i):
+                    self.stack.pop()
+                    step = 2
+                elif char == "(":
+                    self.stack.append("aparen")
+                elif char == ")" and state == "aparen":
+                    self.stack.pop()
+                elif char in "\"'$`":
+                    step = self._bare(i, state)
             elif state == "dq":
                 if char == "\\":
                     step = 2
                 elif char == '"':
                     self.stack.pop()
+                elif code.startswith("$((", i):
+                    self.stack.append("arith")
+                    step = 3
                 elif two == "$(":
                     self.stack.append("sub")
                     step = 2
@@ -217,6 +231,9 @@ class _Lexer:
             return 2
         elif char == '"':
             self.stack.append("dq")
+        elif code.startswith("$((", i) or (two == "((" and state != "arith"):
+            self.stack.append("arith")
+            return len(two) + (char == "$")
         elif two == "$(":
             self.stack.append("sub")
             return 2

@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -51,6 +52,25 @@ exit 128
 """
 
 
+def _system_path() -> str:
+    """The caller's PATH without the folders a replay must not write through.
+
+    A virtualenv's, the real HOME's (pyenv, ~/.local) and the current folder's programs would
+    install into them: `pip install` in a replayed page must not touch the caller's Python.
+    """
+    kept_out = [Path.home(), Path.cwd()]
+    if sys.prefix != sys.base_prefix:
+        kept_out.append(Path(sys.prefix))
+    if os.environ.get("VIRTUAL_ENV"):
+        kept_out.append(Path(os.environ["VIRTUAL_ENV"]))
+    folders = []
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        path = Path(folder).resolve() if folder else Path.cwd()
+        if not any(path == out or out in path.parents for out in kept_out):
+            folders.append(folder)
+    return os.pathsep.join(dict.fromkeys([*folders, "/usr/local/bin", "/usr/bin", "/bin"]))
+
+
 @dataclass(frozen=True)
 class Sandbox:
     """A throw-away place to replay a page: HOME, the starting directory, and the environment."""
@@ -83,7 +103,7 @@ def make_sandbox(root: Path, loopback: Sequence[str] = (), workdir: str = "proje
     )
     closed_port = "http://127.0.0.1:9"
     env = {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
+        "PATH": f"{bin_dir}{os.pathsep}{_system_path()}",
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / ".config"),
         "TMPDIR": str(tmp),
