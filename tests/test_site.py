@@ -277,3 +277,21 @@ def test_disabled_plugin_publishes_nothing(make_site: Callable[..., Path]) -> No
     site = make_site({"tabs.md": TABBED}, plugins=plugins)
     assert not (site / "runbooks").exists()
     assert "runbook-downloads" not in (site / "tabs/index.html").read_text(encoding="utf-8")
+
+
+def test_a_page_error_still_keeps_code_from_jinja(
+    make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """With a directive typo on the page, its later code is still verbatim; the error is ours."""
+    text = (
+        '# Typo\n\n<!-- runbook: skip="later" -->\nSome prose.\n\n'
+        '```sh title="Execute the following command(s) in a terminal"\n'
+        'echo "${#files[@]} {{ x }} {# y"\n```\n'
+    )
+    with pytest.raises(Abort):
+        make_site({"typo.md": text})
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any(
+        "typo.md:3: runbook directive is not followed by a code block" in w for w in warnings
+    ), warnings
+    assert not any("comment tag" in w or "Jinja" in w for w in warnings), warnings

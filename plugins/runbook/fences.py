@@ -171,7 +171,9 @@ class _Open:
 class _Scanner:
     """One pass over a page's lines; see `find_fences`."""
 
-    def __init__(self) -> None:
+    def __init__(self, strict: bool = True) -> None:
+        # Lenient, a problem drops what it touches instead of raising (see `scan`).
+        self.strict = strict
         self.fences: list[Fence] = []
         self.containers: list[_Container] = []
         # "block" or "inline" while the line is in an HTML comment (see _BLOCK_HTML_INDENT).
@@ -260,8 +262,9 @@ class _Scanner:
 
     def _check_directive_used(self) -> None:
         if self.directive is not None:
-            line = self.directive[0]
-            raise SourceError(line, "runbook directive is not followed by a code block")
+            line, self.directive = self.directive[0], None
+            if self.strict:
+                raise SourceError(line, "runbook directive is not followed by a code block")
 
     def _kind(self, offset: int, body: str, block_start: bool) -> str | None:
         """Return what a line `offset` spaces into its container starts, if anything."""
@@ -362,10 +365,14 @@ class _Scanner:
             text = "\n".join(segment)
         if indent and (found := too_little.search(text)) is not None:
             # SuperFences abandons a fence whose content is less indented than its opening.
-            raise SourceError(
-                index + text.count("\n", 0, found.start()) + 1,
-                f"line is less indented than the code block opened at line {fence.line}",
-            )
+            line = index + text.count("\n", 0, found.start())
+            if self.strict:
+                raise SourceError(
+                    line + 1,
+                    f"line is less indented than the code block opened at line {fence.line}",
+                )
+            self.open = None
+            return line
         # Python-Markdown empties whitespace-only lines.
         fence.body += [line[indent:] if line.strip() else "" for line in segment]
         if end == len(lines):
@@ -395,7 +402,7 @@ class _Scanner:
         self.block_start = False
 
     def finish(self) -> Scan:
-        if self.open is not None:
+        if self.open is not None and self.strict:
             raise SourceError(
                 self.open.line, f"code block opened with {self.open.marker} is never closed"
             )
@@ -424,16 +431,17 @@ class Scan:
     tab_sets: dict[int, tuple[str, ...]]
 
 
-def scan(text: str) -> Scan:
+def scan(text: str, strict: bool = True) -> Scan:
     """Return every fenced code block of a Markdown page, in page order, and its tab sets.
 
     Raises `SourceError` for a fence that is never closed, for a content line less indented
-    than its fence, and for a runbook directive that no code block follows.
+    than its fence, and for a runbook directive that no code block follows. With `strict`
+    false it raises nothing and returns the blocks it could read, as the renderer shows them.
     """
     # Python-Markdown normalises line endings and expands tabs before SuperFences runs.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.expandtabs(TAB_LENGTH).split("\n")
-    scanner = _Scanner()
+    scanner = _Scanner(strict)
     index = front_matter_end(lines)
     while index < len(lines):
         scanner.feed(index + 1, lines[index])
@@ -443,6 +451,6 @@ def scan(text: str) -> Scan:
     return scanner.finish()
 
 
-def find_fences(text: str) -> list[Fence]:
+def find_fences(text: str, strict: bool = True) -> list[Fence]:
     """Return every fenced code block of a Markdown page (see `scan`)."""
-    return scan(text).fences
+    return scan(text, strict).fences

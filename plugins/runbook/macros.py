@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from runbook.config import RunbookConfig, selection
-from runbook.errors import SourceError
 from runbook.fences import find_fences
 from runbook.pages import read_page
 
@@ -23,10 +22,9 @@ _SET_ASIDE = "_runbook_code"
 def on_pre_page_macros(env: Any) -> None:
     """Replace each fenced block with a token Jinja leaves alone."""
     lines = env.markdown.split("\n")
-    try:
-        fences = find_fences(env.markdown)
-    except SourceError:
-        return  # the runbook plugin reports the page's error; Jinja sees it unchanged
+    # Lenient: a page error is the runbook plugin's to report at its line; the code the page
+    # does have must still be kept from Jinja.
+    fences = find_fences(env.markdown, strict=False)
     nonce = secrets.token_hex(8)
     kept: dict[str, str] = {}
     for number, fence in enumerate(reversed(fences)):
