@@ -19,7 +19,7 @@ from checkpoints import CHECKPOINTS
 from runbook.config import load
 from runbook.config import selection as rules
 from runbook.gitserver import serve_git
-from runbook.pages import read_page
+from runbook.pages import markdown_pages, read_page
 from runbook.replay import Replay, Sandbox, make_sandbox, replay
 from runbook.runbook import Runbook, Selection, read_runbook
 
@@ -94,7 +94,7 @@ def runbook_of(page: str) -> Runbook:
 
 def replayable_pages() -> list[tuple[str, str]]:
     """Every (page, variant) of the docs that has steps: each one is replayed."""
-    pages = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md"))
+    pages = [p.relative_to(DOCS).as_posix() for p in markdown_pages(DOCS)]
     return [
         (page, variant.name)
         for page in pages

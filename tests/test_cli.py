@@ -190,8 +190,20 @@ def test_script_variant(variant: str | None, present: str, absent: str, tmp_path
         pytest.param(
             {"mkdocs.yml": "plugins:\n  - runbook:\n      title: '(unclosed'\n"},
             ["list", "."],
-            "mkdocs.yml:1: runbook: title is not a regular expression: ",
+            "mkdocs.yml:1: title is not a regular expression: ",
             id="bad-title-option",
+        ),
+        pytest.param(
+            {"mkdocs.yml": "site_name: x\nplugins:\n  - runbook: [\n"},
+            ["list", "."],
+            "mkdocs.yml:4: not valid YAML: ",
+            id="mkdocs-yml-not-yaml",
+        ),
+        pytest.param(
+            {"mkdocs.yml": "- site_name\n"},
+            ["list", "."],
+            "mkdocs.yml:1: the configuration must be a mapping of settings",
+            id="mkdocs-yml-not-a-mapping",
         ),
     ],
 )
@@ -258,3 +270,18 @@ def test_console_script(tmp_path: Path) -> None:
     module = runbook_cli("list", "docs", cwd=tmp_path)
     assert installed.returncode == 0, installed.stderr
     assert installed.stdout == module.stdout
+
+
+def test_list_skips_what_mkdocs_skips(tmp_path: Path) -> None:
+    """Dot folders and `templates/` are not pages to MkDocs, so `list` leaves them out."""
+    write(
+        tmp_path,
+        {
+            "docs/page.md": block("true"),
+            "docs/.drafts/x.md": block("false"),
+            "docs/templates/t.md": block("false"),
+        },
+    )
+    result = runbook_cli("list", "docs", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stdout.splitlines() if not line.startswith(" ")] == ["page.md"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from runbook.config import SettingsError, load, selection
 from runbook.errors import SourceError
-from runbook.pages import read_page
+from runbook.pages import markdown_pages, read_page
 from runbook.runbook import Runbook, Selection
 from runbook.script import render_script
 
@@ -30,7 +30,7 @@ def _pages(paths: Sequence[str]) -> list[Path]:
     pages: list[Path] = []
     for name in paths:
         path = Path(name)
-        pages += sorted(path.rglob("*.md")) if path.is_dir() else [path]
+        pages += markdown_pages(path) if path.is_dir() else [path]
     return pages
 
 
@@ -75,8 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config, docs_dir = load(Path("mkdocs.yml"))
         rules: Selection = selection(config)
-    except (SettingsError, OSError, ValueError) as error:
-        print(f"mkdocs.yml:1: runbook: {error}", file=sys.stderr)
+    except SettingsError as error:
+        print(f"mkdocs.yml:{error.line}: {error}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as error:
+        print(f"mkdocs.yml:1: {error}", file=sys.stderr)
         return 2
     try:
         if args.command == "script":

@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import yaml
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
+from mkdocs.exceptions import ConfigurationError
 from mkdocs.utils.yaml import yaml_load
 
 from runbook.runbook import COMMAND_TITLE, SHELL_LANGUAGES, Selection
@@ -25,7 +27,11 @@ class RunbookConfig(Config):
 
 
 class SettingsError(Exception):
-    """The runbook options in `mkdocs.yml` are wrong."""
+    """`mkdocs.yml` or the runbook options in it are wrong, at `line` when it is known."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def selection(config: RunbookConfig) -> Selection:
@@ -61,8 +67,17 @@ def load(config_file: Path) -> tuple[RunbookConfig, Path]:
     docs_dir = config_file.parent / "docs"
     options: dict[str, Any] = {}
     if config_file.is_file():
-        with config_file.open(encoding="utf-8") as stream:
-            site = yaml_load(stream) or {}
+        try:
+            with config_file.open(encoding="utf-8") as stream:
+                site = yaml_load(stream) or {}
+        except (yaml.YAMLError, ConfigurationError) as error:
+            # MkDocs wraps the YAML error, which knows the line.
+            cause = error.__context__ if isinstance(error, ConfigurationError) else error
+            mark = getattr(cause, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 1
+            raise SettingsError(f"not valid YAML: {cause}".splitlines()[0], line) from None
+        if not isinstance(site, dict):
+            raise SettingsError("the configuration must be a mapping of settings")
         docs_dir = config_file.parent / site.get("docs_dir", "docs")
         options = _plugin_options(site.get("plugins")) or {}
     config.load_dict(options)

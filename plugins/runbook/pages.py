@@ -22,6 +22,19 @@ def read_page(path: Path, shown_as: str, selection: Selection) -> Runbook:
     return read_runbook(shown_as, text, selection)
 
 
+def markdown_pages(folder: Path) -> list[Path]:
+    """Return the Markdown pages under `folder` that MkDocs builds by default, sorted.
+
+    MkDocs leaves out files and folders whose names start with a dot, and `templates/`.
+    """
+    pages = []
+    for path in folder.rglob("*.md"):
+        parts = path.relative_to(folder).parts
+        if not any(part.startswith(".") for part in parts) and parts[0] != "templates":
+            pages.append(path)
+    return sorted(pages)
+
+
 def script_name(page: str, variant: Variant) -> str:
     """Return the script's path for a page and variant: `a/page.md` -> `a/page-github.sh`."""
     stem = page[: -len(".md")] if page.endswith(".md") else page
