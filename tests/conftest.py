@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -156,9 +157,9 @@ def replay_page(tmp_path: Path, transport: str) -> Iterator[Callable[..., Replay
             remote_readme: bool = False,
         ) -> Replayed:
             runbook = runbook_of(page) if text is None else read_runbook(page, text, selection())
-            root = tmp_path / "replay"
+            root = Path(tempfile.mkdtemp(prefix="replay-", dir=tmp_path))
             remotes = root / "remotes"
-            remotes.mkdir(parents=True)
+            remotes.mkdir()
             base = ""
             if transport == "http":
                 base = stack.enter_context(serve_git(remotes, make_sandbox(root / "server").env))

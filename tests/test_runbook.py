@@ -130,6 +130,12 @@ def test_directives(directive: str, expected: dict[str, object]) -> None:
             "<!-- runbook: timeout=0 -->\n" + block("x"), 1, "timeout needs", id="timeout-zero"
         ),
         pytest.param(
+            "<!-- runbook: timeout=inf -->\n" + block("x"), 1, "timeout needs", id="timeout-inf"
+        ),
+        pytest.param(
+            "<!-- runbook: timeout=nan -->\n" + block("x"), 1, "timeout needs", id="timeout-nan"
+        ),
+        pytest.param(
             "<!-- runbook: retry=3 -->\n" + block("x"), 1, "unknown runbook directive", id="unknown"
         ),
         pytest.param(

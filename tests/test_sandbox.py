@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -91,7 +93,6 @@ def test_commits_are_reproducible(tmp_path: Path) -> None:
     [
         pytest.param("read -r answer", id="stdin-is-closed"),
         pytest.param("git init -q r && cd r && git commit --allow-empty", id="editor"),
-        pytest.param("git clone http://127.0.0.1:9/private.git", id="credential-prompt-or-refused"),
     ],
 )
 def test_nothing_waits_for_input(tmp_path: Path, command: str) -> None:
@@ -243,3 +244,31 @@ def test_no_program_of_the_callers_python_or_home_is_on_path(tmp_path: Path) -> 
     result = run_script("command -v pip python3 || true\n", sandbox)
     assert str(PROJECT) not in result.stdout
     assert all(str(out) not in result.stdout for out in kept_out)
+
+
+class _AsksForPassword(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="private"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_password_prompt_fails_at_once(tmp_path: Path) -> None:
+    """A remote that asks for credentials gets no prompt: git fails fast and says why."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _AsksForPassword)
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        runbook = read_runbook("page.md", page(f"git clone {base}private.git"))
+        started = time.monotonic()
+        result = replay(runbook, make_sandbox(tmp_path, loopback=[base]), {})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert time.monotonic() - started < 10
+    assert not result.ok
+    assert "terminal prompts disabled" in result.report(runbook)

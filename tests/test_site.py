@@ -295,3 +295,16 @@ def test_a_page_error_still_keeps_code_from_jinja(
         "typo.md:3: runbook directive is not followed by a code block" in w for w in warnings
     ), warnings
     assert not any("comment tag" in w or "Jinja" in w for w in warnings), warnings
+
+
+def test_variants_that_would_share_a_script_name_are_an_error(
+    make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Labels `C` and `C++` both slug to `c`: the build says so instead of losing a script."""
+    text = TABBED.replace(":simple-github: GitHub", "C").replace(":simple-gitlab: GitLab", "C++")
+    with pytest.raises(Abort):
+        make_site({"tabs.md": text})
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any(
+        "tabs.md:1: tab labels 'C', 'C++' give scripts the same file name" in w for w in warnings
+    ), warnings

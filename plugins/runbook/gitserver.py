@@ -62,7 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
         for key in ("Content-Encoding", "Git-Protocol"):
             if key in self.headers:
                 env["HTTP_" + key.upper().replace("-", "_")] = self.headers[key]
-        result = subprocess.run(self.server.backend, input=body, env=env, capture_output=True)
+        result = subprocess.run(
+            self.server.backend, input=body, env=env, capture_output=True, timeout=120
+        )
         head, _, payload = result.stdout.partition(b"\r\n\r\n")
         if not _:
             head, _, payload = result.stdout.partition(b"\n\n")

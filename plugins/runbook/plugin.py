@@ -65,11 +65,18 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             return
         if not runbook.steps:
             return
+        names = {
+            v.name: f"{self.config.script_dir}/{script_name(path, v)}" for v in runbook.variants
+        }
+        if len(set(names.values())) < len(names):
+            clash = ", ".join(repr(v) for v in names)
+            log.warning(f"{path}:1: tab labels {clash} give scripts the same file name; rename one")
+            return
         links = []
         for variant in runbook.variants:
-            name = f"{self.config.script_dir}/{script_name(path, variant)}"
-            self.scripts[name] = render_script(runbook, variant)
-            links.append(ScriptLink(variant.name, name, len(runbook.steps_for(variant))))
+            self.scripts[names[variant.name]] = render_script(runbook, variant)
+            steps = len(runbook.steps_for(variant))
+            links.append(ScriptLink(variant.name, names[variant.name], steps))
         self.links[path] = links
 
     def on_page_context(

@@ -8,6 +8,7 @@ across the page, as Material's linked tabs are, so each choice of label gives on
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -150,7 +151,7 @@ def _directive(line: int, text: str) -> dict[str, object]:
                 seconds = float(value)
             except ValueError:
                 seconds = 0.0
-            if seconds <= 0:
+            if not 0 < seconds < math.inf:
                 raise SourceError(line, f"timeout needs a number of seconds, not {value!r}")
             settings["timeout"] = seconds
         else:
