@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runbook.runbook import Runbook, Step, Variant
+from runbook.runbook import DEFAULT_TIMEOUT, Runbook, Step, Variant
 from runbook.script import FINISHED, STEP_MARKER, render_script
 
 IDENTITY = {"name": "Runbook Reader", "email": "reader@example.invalid"}
@@ -214,7 +214,7 @@ def run_script(
     script: str,
     sandbox: Sandbox,
     timeouts: Mapping[str, float] | None = None,
-    default_timeout: float = 120.0,
+    default_timeout: float = DEFAULT_TIMEOUT,
     values: Mapping[str, str] | None = None,
 ) -> Replay:
     """Run `script` with bash in the sandbox; each step gets its timeout from `timeouts`.
