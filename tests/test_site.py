@@ -51,6 +51,11 @@ def code_text(block_html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "", block_html))
 
 
+def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The warnings (and worse) the build logged: each one fails `--strict`."""
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
 @pytest.fixture(scope="module")
 def chapter(site: Path) -> str:
     return (site / CHAPTER_HTML).read_text(encoding="utf-8")
@@ -59,7 +64,7 @@ def chapter(site: Path) -> str:
 def test_strict_build_has_no_warnings(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """`mkdocs build --strict` of the project passes without a single warning."""
     build_site(tmp_path / "site")
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert warnings(caplog) == []
 
 
 def test_collapsible_admonition_is_details(chapter: str) -> None:
@@ -263,8 +268,8 @@ def test_author_errors_fail_the_strict_build(
     bad = f'# Bad\n\n```sh title="{COMMAND_TITLE}"\ngit push <git dir>\n```\n'
     with pytest.raises(Abort):
         make_site({"bad.md": bad})
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert any("bad.md:4: placeholder <git dir> would set GIT_DIR" in w for w in warnings), warnings
+    logged = warnings(caplog)
+    assert any("bad.md:4: placeholder <git dir> would set GIT_DIR" in w for w in logged), logged
 
 
 def test_disabled_plugin_publishes_nothing(make_site: Callable[..., Path]) -> None:
@@ -290,11 +295,11 @@ def test_a_page_error_still_keeps_code_from_jinja(
     )
     with pytest.raises(Abort):
         make_site({"typo.md": text})
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    logged = warnings(caplog)
     assert any(
-        "typo.md:3: runbook directive is not followed by a code block" in w for w in warnings
-    ), warnings
-    assert not any("comment tag" in w or "Jinja" in w for w in warnings), warnings
+        "typo.md:3: runbook directive is not followed by a code block" in w for w in logged
+    ), logged
+    assert not any("comment tag" in w or "Jinja" in w for w in logged), logged
 
 
 def test_variants_that_would_share_a_script_name_are_an_error(
@@ -304,7 +309,7 @@ def test_variants_that_would_share_a_script_name_are_an_error(
     text = TABBED.replace(":simple-github: GitHub", "C").replace(":simple-gitlab: GitLab", "C++")
     with pytest.raises(Abort):
         make_site({"tabs.md": text})
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    logged = warnings(caplog)
     assert any(
-        "tabs.md:1: tab labels 'C', 'C++' give scripts the same file name" in w for w in warnings
-    ), warnings
+        "tabs.md:1: tab labels 'C', 'C++' give scripts the same file name" in w for w in logged
+    ), logged
