@@ -93,6 +93,13 @@ def parse_header(info: str) -> tuple[str, dict[str, str]] | None:
 
     `info` is the opening line without its indentation.
     """
+    header = _parse_header(info)
+    return None if header is None else (header[0], dict(header[1]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_header(info: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    # A guide repeats a handful of headers: each is read once per process.
     match = _FENCE_START.match(info)
     if match is None or match["unknown"]:
         return None
@@ -105,7 +112,7 @@ def parse_header(info: str) -> tuple[str, dict[str, str]] | None:
                 lang = css_class
             elif key:
                 options[key] = next(v for v in (double, single, bare) if v is not None)
-        return lang, options
+        return lang, tuple(options.items())
     for option in _OPTION.finditer(match["options"] or ""):
         key, _, value = option.groups()
         value = key if value is None else value  # SuperFences reads a bare `key` as key="key"
@@ -443,9 +450,16 @@ def scan(text: str, strict: bool = True) -> Scan:
     lines = text.expandtabs(TAB_LENGTH).split("\n")
     scanner = _Scanner(strict)
     index = front_matter_end(lines)
-    while index < len(lines):
-        scanner.feed(index + 1, lines[index])
+    count = len(lines)
+    while index < count:
+        line = lines[index]
         index += 1
+        if not line.strip() and not scanner.item_text and scanner.comment != "inline":
+            # A blank line outside a list item's text and an inline comment only starts a block.
+            scanner.block_start = True
+            scanner.literal = False
+            continue
+        scanner.feed(index, line)
         if scanner.open is not None:
             index = scanner.read_fence(lines, index)
     return scanner.finish()
