@@ -8,7 +8,6 @@ import pytest
 
 from conftest import Replayed, replayable_pages
 
-
 PAGES = replayable_pages()
 
 
