@@ -49,16 +49,8 @@ def _describe(runbook: Runbook) -> list[str]:
         notes += [f"skipped: {step.skip}"] if step.skip else []
         notes += [f"dir {step.dir}"] if step.dir else []
         notes += ["fails"] if step.fails else []
-        first = next(
-            (
-                line
-                for line in step.code.splitlines()
-                if line.strip() and not line.lstrip().startswith("#")
-            ),
-            "",
-        )
         suffix = f" [{'; '.join(notes)}]" if notes else ""
-        lines.append(f"  step {step.location}{suffix}  {first}")
+        lines.append(f"  step {step.location}{suffix}  {step.command}")
     return lines
 
 

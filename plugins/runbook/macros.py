@@ -57,10 +57,7 @@ def define_env(env: Any) -> None:
         runbook = read_page(docs_dir / page, page, selection(config))
         rows = ["| Step | Runs | Variant |", "| --- | --- | --- |"]
         for step in runbook.steps:
-            first = next(
-                (ln for ln in step.code.splitlines() if ln.strip() and not ln.startswith("#")), ""
-            )
-            how = f"skipped: {step.skip}" if step.skip else f"`{first}`"
+            how = f"skipped: {step.skip}" if step.skip else f"`{step.command}`"
             how += f" (in `{step.dir}`)" if step.dir else ""
             how += " (expected to fail)" if step.fails else ""
             where = ", ".join(tab.label for tab in step.tabs) or "all"

@@ -61,6 +61,12 @@ class Step:
     def location(self) -> str:
         return f"{self.path}:{self.line}"
 
+    @property
+    def command(self) -> str:
+        """The step's first line that is not a comment, to name it in listings."""
+        lines = (line.strip() for line in self.code.splitlines())
+        return next((line for line in lines if line and not line.startswith("#")), "")
+
 
 @dataclass(frozen=True)
 class Variant:

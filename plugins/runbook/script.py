@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from runbook.pages import script_name
+from runbook.placeholders import Placeholder
 from runbook.runbook import Runbook, Step, Variant
 
 STEP_MARKER = "runbook: step "
@@ -48,7 +49,7 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _header(runbook: Runbook, variant: Variant) -> list[str]:
+def _header(runbook: Runbook, variant: Variant, placeholders: list[Placeholder]) -> list[str]:
     lines = [
         "#!/usr/bin/env bash",
         f"# The commands of {runbook.path}, in reading order, as one shell session.",
@@ -57,7 +58,6 @@ def _header(runbook: Runbook, variant: Variant) -> list[str]:
         lines.append(f"# Variant: {variant.name}.")
     lines.append("# Generated from the page by runbook: change the page, not this script.")
     lines.append("# Run it with bash from the folder where the page's first command runs.")
-    placeholders = runbook.placeholders(variant)
     if placeholders:
         lines.append("# Set these environment variables first (the values the page leaves to you):")
         width = max(len(p.name) for p in placeholders)
@@ -68,13 +68,12 @@ def _header(runbook: Runbook, variant: Variant) -> list[str]:
     return lines
 
 
-def _checks(runbook: Runbook, variant: Variant) -> list[str]:
-    placeholders = runbook.placeholders(variant)
+def _checks(path: str, placeholders: list[Placeholder]) -> list[str]:
     if not placeholders:
         return []
     lines = ["runbook_missing=()"]
     for p in placeholders:
-        why = _quote(f"{p.name}  (<{p.text}>, {runbook.path}:{p.line})")
+        why = _quote(f"{p.name}  (<{p.text}>, {path}:{p.line})")
         lines.append(f"[[ -n ${{{p.name}-}} ]] || runbook_missing+=({why})")
     lines += [
         "if ((${#runbook_missing[@]})); then",
@@ -125,7 +124,9 @@ def _step(step: Step) -> list[str]:
 def render_script(runbook: Runbook, variant: Variant | None = None) -> str:
     """Return the bash script that runs `variant` of `runbook` (the first variant for None)."""
     variant = variant or runbook.variant(None)
-    lines = [*_header(runbook, variant), _PROLOGUE, *_checks(runbook, variant)]
+    placeholders = runbook.placeholders(variant)
+    lines = [*_header(runbook, variant, placeholders), _PROLOGUE]
+    lines += _checks(runbook.path, placeholders)
     for step in runbook.steps_for(variant):
         lines += _step(step)
     lines.append(f"printf '{FINISHED}\\n' >&2")
