@@ -56,6 +56,15 @@ def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
+def failed_build(
+    make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture, pages: dict[str, str]
+) -> list[str]:
+    """Build `pages`, which must fail `--strict`; return the warnings that failed it."""
+    with pytest.raises(Abort):
+        make_site(pages)
+    return warnings(caplog)
+
+
 @pytest.fixture(scope="module")
 def chapter(site: Path) -> str:
     return (site / CHAPTER_HTML).read_text(encoding="utf-8")
@@ -262,14 +271,13 @@ def test_each_variant_is_published_and_linked(make_site: Callable[..., Path]) ->
 
 
 def test_author_errors_fail_the_strict_build(
-    make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture
+    make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     """A page error is a warning naming `path:line`, so `--strict` fails and nothing half-built."""
     bad = f'# Bad\n\n```sh title="{COMMAND_TITLE}"\ngit push <git dir>\n```\n'
-    with pytest.raises(Abort):
-        make_site({"bad.md": bad})
-    logged = warnings(caplog)
+    logged = failed_build(make_site, caplog, {"bad.md": bad})
     assert any("bad.md:4: placeholder <git dir> would set GIT_DIR" in w for w in logged), logged
+    assert not (tmp_path / "site" / "runbooks" / "bad.sh").exists()
 
 
 def test_disabled_plugin_publishes_nothing(make_site: Callable[..., Path]) -> None:
@@ -293,9 +301,7 @@ def test_a_page_error_still_keeps_code_from_jinja(
         '```sh title="Execute the following command(s) in a terminal"\n'
         'echo "${#files[@]} {{ x }} {# y"\n```\n'
     )
-    with pytest.raises(Abort):
-        make_site({"typo.md": text})
-    logged = warnings(caplog)
+    logged = failed_build(make_site, caplog, {"typo.md": text})
     assert any(
         "typo.md:3: runbook directive is not followed by a code block" in w for w in logged
     ), logged
@@ -307,9 +313,7 @@ def test_variants_that_would_share_a_script_name_are_an_error(
 ) -> None:
     """Labels `C` and `C++` both slug to `c`: the build says so instead of losing a script."""
     text = TABBED.replace(":simple-github: GitHub", "C").replace(":simple-gitlab: GitLab", "C++")
-    with pytest.raises(Abort):
-        make_site({"tabs.md": text})
-    logged = warnings(caplog)
+    logged = failed_build(make_site, caplog, {"tabs.md": text})
     assert any(
         "tabs.md:1: tab labels 'C', 'C++' give scripts the same file name" in w for w in logged
     ), logged
