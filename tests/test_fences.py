@@ -177,6 +177,16 @@ FINDER_CASES = [
         id="whitespace-only-line",
     ),
     pytest.param(
+        lines("!!! note", "", "    ```sh", "", "    echo", "  ", "      deeper", "    ```"),
+        [(3, "sh", "\necho\n\n  deeper", True, ())],
+        id="indented-code-starting-blank-with-short-blank-line",
+    ),
+    pytest.param(
+        lines("!!! note", "", "    ```sh", "    ```"),
+        [(3, "sh", "", True, ())],
+        id="indented-empty-code",
+    ),
+    pytest.param(
         "!!! note\n\n\t```sh\n\techo\ttab\n\t```\n",
         [(3, "sh", "echo    tab", True, ())],
         id="tabs-expanded",

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from runbook.errors import SourceError
-from runbook.placeholders import Placeholder, substitute, variable_name
+from runbook.placeholders import (
+    Placeholder,
+    _Lexer,
+    _plain_lines,
+    substitute,
+    variable_name,
+)
 
 # A value that breaks out of every quoting context that is not handled exactly.
 HOSTILE = "a b;  $(touch pwned) `touch pwned` 'single' \"double\" \\ * $HOME\nsecond line"
@@ -198,3 +205,41 @@ def test_a_shift_is_no_here_document(code: str, tmp_path: Path) -> None:
         env={"PATH": os.environ["PATH"], "MY_VALUE": "two words *"},
     )
     assert result.stdout.endswith("[two words *]")
+
+
+# Pieces of shell from which `test_plain_code_reads_as_the_lexer_reads_it` builds its code.
+PIECES = (
+    *("git", "push", " ", " ", "\t", "\n", "\n", ";", "&&", "=", "<", ">", "<<<", "EOF"),
+    *("<your url>", "<my_repo name>", "x<your url>", "<a b>", "<git dir>", "<home dir>"),
+    *("#", " # ", "#x", "a#b", "'", '"', "$", "$(", "(", ")", "`", "\\", "<<", "<<EOF"),
+)
+
+
+def _lexed(code: str) -> tuple[str, list[Placeholder]] | str:
+    """The reading of the full lexer, or its error."""
+    lexer = _Lexer(code, 3)
+    try:
+        return lexer.run(), lexer.found
+    except SourceError as error:
+        return str(error)
+
+
+def _substituted(code: str) -> tuple[str, list[Placeholder]] | str:
+    try:
+        return substitute(code, 3)
+    except SourceError as error:
+        return str(error)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_plain_code_reads_as_the_lexer_reads_it(seed: int) -> None:
+    """Code with no quoting to follow is read without the lexer, to the same script and errors."""
+    rng = random.Random(seed)
+    plain = 0
+    for _ in range(3000):
+        code = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 12)))
+        if "<" not in code:
+            continue
+        assert _substituted(code) == _lexed(code), code
+        plain += _plain_lines(code) is not None
+    assert plain > 100  # the plain reading was taken, not only the lexer

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from runbook.errors import SourceError
 
@@ -68,9 +70,13 @@ class Tab:
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Fence:
-    """A fenced code block: where it opens, its header and its text as the renderer shows it."""
+    """A fenced code block: where it opens, its header and its text as the renderer shows it.
+
+    Treat it as read-only. It is not frozen because a page makes one per block, and a frozen
+    dataclass costs three times as much to make.
+    """
 
     line: int
     end: int
@@ -80,7 +86,7 @@ class Fence:
     shown: bool = True
     tabs: tuple[Tab, ...] = ()
     directive: tuple[int, str] | None = None
-    options: dict[str, str] = field(default_factory=dict, compare=False)
+    options: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 def tab_label(raw: str) -> str:
@@ -94,12 +100,23 @@ def parse_header(info: str) -> tuple[str, dict[str, str]] | None:
     `info` is the opening line without its indentation.
     """
     header = _parse_header(info)
-    return None if header is None else (header[0], dict(header[1]))
+    return None if header is None else (header.lang, dict(header.options))
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """What a fence's opening line says: its language and options, and the marker it closes on."""
+
+    lang: str
+    title: str | None
+    options: Mapping[str, str]
+    marker: str
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse_header(info: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
-    # A guide repeats a handful of headers: each is read once per process.
+def _parse_header(info: str) -> _Header | None:
+    # A guide repeats a handful of headers: each is read once per process, and the blocks that
+    # share one share its read-only options.
     match = _FENCE_START.match(info)
     if match is None or match["unknown"]:
         return None
@@ -112,17 +129,17 @@ def _parse_header(info: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
                 lang = css_class
             elif key:
                 options[key] = next(v for v in (double, single, bare) if v is not None)
-        return lang, tuple(options.items())
-    for option in _OPTION.finditer(match["options"] or ""):
-        key, _, value = option.groups()
-        value = key if value is None else value  # SuperFences reads a bare `key` as key="key"
-        if key not in _HIGHLIGHT_OPTIONS:
-            return None
-        pattern = _HIGHLIGHT_OPTIONS[key]
-        if pattern is not None and pattern.match(value) is None:
-            return None
-        options[key] = value
-    return lang, options
+    else:
+        for option in _OPTION.finditer(match["options"] or ""):
+            key, _, value = option.groups()
+            value = key if value is None else value  # SuperFences reads a bare `key` as key="key"
+            if key not in _HIGHLIGHT_OPTIONS:
+                return None
+            pattern = _HIGHLIGHT_OPTIONS[key]
+            if pattern is not None and pattern.match(value) is None:
+                return None
+            options[key] = value
+    return _Header(lang, options.get("title"), MappingProxyType(options), match["fence"])
 
 
 def _opens_comment(text: str, inside: bool = False) -> bool:
@@ -141,16 +158,29 @@ def _opens_comment(text: str, inside: bool = False) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _BodyChecks:
+    """Patterns over the text of a fence opened at `indent` with `marker`."""
+
+    # A newline that a line less indented than the fence follows.
+    short: re.Pattern[str]
+    # A closing line with trailing blanks.
+    late_close: re.Pattern[str]
+    # A content line less indented than the fence.
+    too_little: re.Pattern[str]
+
+
 @functools.cache
-def _fence_checks(indent: int, marker: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Patterns for a fence's body: a closing line with trailing blanks; a less indented line."""
-    return (
-        re.compile(rf"^ {{{indent}}}{re.escape(marker)}[ \t]+$", re.M),
-        re.compile(rf"^(?! {{{indent}}})[ \t]*\S", re.M),
+def _body_checks(indent: int, marker: str) -> _BodyChecks:
+    pad, close = f" {{{indent}}}", re.escape(marker)
+    return _BodyChecks(
+        short=re.compile(rf"\n(?!{pad}|\n|\Z)"),
+        late_close=re.compile(rf"^{pad}{close}[ \t]+$", re.M),
+        too_little=re.compile(rf"^(?!{pad})[ \t]*\S", re.M),
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Container:
     kind: str
     indent: int
@@ -159,24 +189,25 @@ class _Container:
     until_blank: bool = False
 
 
-@dataclass
-class _Open:
-    """A fence whose closing line has not been seen yet."""
-
-    line: int
-    indent: int
-    marker: str
-    lang: str
-    options: dict[str, str]
-    in_code_block: bool
-    in_comment: bool
-    tabs: tuple[Tab, ...]
-    directive: tuple[int, str] | None
-    body: list[str] = field(default_factory=list)
-
-
 class _Scanner:
-    """One pass over a page's lines; see `find_fences`."""
+    """One pass over a page's lines; see `scan`."""
+
+    __slots__ = (
+        "block_start",
+        "code_block",
+        "comment",
+        "containers",
+        "directive",
+        "fences",
+        "hidden",
+        "item_text",
+        "literal",
+        "raw_comment",
+        "strict",
+        "tab_groups",
+        "tab_labels",
+        "tab_sets",
+    )
 
     def __init__(self, strict: bool = True) -> None:
         # Lenient, a problem drops what it touches instead of raising (see `scan`).
@@ -201,44 +232,84 @@ class _Scanner:
         self.tab_sets: dict[int, int] = {}
         self.tab_labels: dict[int, list[str]] = {}
         self.directive: tuple[int, str] | None = None
-        self.open: _Open | None = None
 
-    def feed(self, number: int, line: str) -> None:
-        """Take the line at `number` that is not inside a fence (see `read_fence`)."""
-        if not line.strip():
-            self.block_start = True
-            self.literal = False
-            if self.item_text:  # only a list item's first paragraph opens until_blank containers
-                self.item_text = False
-                cut = next((i for i, c in enumerate(self.containers) if c.until_blank), None)
-                if cut is not None:
-                    del self.containers[cut:]
-            if self.comment == "inline":
-                self._reveal()  # inline HTML does not reach past a blank line
-            return
-        body = line.lstrip(" ")
-        indent = len(line) - len(body)
-        while self.containers and indent < self.containers[-1].indent:
-            self.containers.pop()
-        if self.tab_sets:
-            for level in [level for level in self.tab_sets if level >= indent]:
-                if not (level == indent and _TAB.match(body)):
-                    del self.tab_sets[level]
-        base = self.containers[-1].indent if self.containers else 0
-        if self.code_block is not None and indent < self.code_block:
-            self.code_block = None
-            self.block_start = True  # what follows a code block starts a block of its own
-        if self.comment != "block" and self.block_start and indent >= base + TAB_LENGTH:
-            # Four more spaces than its container at the start of a block make an indented
-            # code block: its lines are text, and SuperFences gives a fence in it back as text.
-            self.code_block = base + TAB_LENGTH
-            self.literal = True
+    def run(self, lines: list[str]) -> Scan:
+        """Read the page's `lines`: each line outside a fence, and each fence in one go."""
+        index = front_matter_end(lines)
+        front_matter = "\n".join(lines[1 : index - 1]) if index else None
+        count = len(lines)
+        containers = self.containers
+        while index < count:
+            line = lines[index]
+            index += 1
+            if not line or line.isspace():
+                if self.item_text or self.comment == "inline":
+                    self.blank()
+                else:  # the common case: the next line starts a block, and that is all
+                    self.block_start = True
+                    self.literal = False
+                continue
+            body = line.lstrip(" ")
+            indent = len(line) - len(body)
+            # Where the line stands: which containers it leaves, whether it starts indented code.
+            while containers and indent < containers[-1].indent:
+                containers.pop()
+            if self.tab_sets:
+                self._leave_tab_sets(indent, body)
+            base = containers[-1].indent if containers else 0
+            if self.code_block is not None and indent < self.code_block:
+                self.code_block = None
+                self.block_start = True  # what follows a code block starts a block of its own
+            if self.block_start and indent >= base + TAB_LENGTH and self.comment != "block":
+                # Four more spaces than its container at the start of a block make an indented
+                # code block: its lines are text, and SuperFences gives a fence in it back as
+                # text.
+                self.code_block = base + TAB_LENGTH
+                self.literal = True
+            first = body[0]
+            # SuperFences runs before raw HTML is set aside: a fence in a comment is a fence.
+            if first in "`~" and (header := _parse_header(body)) is not None:
+                index = self.read_fence(lines, index, indent, header)
+                continue
+            # Outside comments, code and directives, prose and headings are read right here.
+            plain = (
+                self.comment is None
+                and self.code_block is None
+                and self.directive is None
+                and not self.raw_comment
+                and "<!--" not in body
+            )
+            if plain and first not in _MARKUP_START:
+                self.block_start = False  # prose only continues a block
+            elif plain and first == "#" and indent == base and _HEADING.match(body):
+                self.block_start = True  # a heading is a block of its own
+            else:
+                self.feed(index, body, indent, base)
+        return self.finish(front_matter)
 
-        # SuperFences runs before raw HTML is set aside: a fence in a comment is still a fence.
-        header = parse_header(body) if body[:1] in "`~" else None
-        if header is not None:
-            self._open_fence(number, indent, body, *header)
-            return
+    def blank(self) -> None:
+        """Take a line that is empty or holds only whitespace."""
+        self.block_start = True
+        self.literal = False
+        if self.item_text:  # only a list item's first paragraph opens until_blank containers
+            self.item_text = False
+            cut = next((i for i, c in enumerate(self.containers) if c.until_blank), None)
+            if cut is not None:
+                del self.containers[cut:]
+        if self.comment == "inline":
+            self._reveal()  # inline HTML does not reach past a blank line
+
+    def _leave_tab_sets(self, indent: int, body: str) -> None:
+        """Forget the tab sets at or right of `indent`, but one that this line adds a tab to."""
+        for level in [level for level in self.tab_sets if level >= indent]:
+            if not (level == indent and _TAB.match(body)):
+                del self.tab_sets[level]
+
+    def feed(self, number: int, body: str, indent: int, base: int) -> None:
+        """Take line `number`, `body` after `indent` spaces in a container at `base`.
+
+        The line is outside a fence, not blank, opens no fence and may be more than prose.
+        """
         block_start, self.block_start = self.block_start, False
         raw_comment = self.raw_comment
         if raw_comment or "<!--" in body:
@@ -337,87 +408,96 @@ class _Scanner:
     def _reveal(self) -> None:
         """Show the blocks of a comment that Python-Markdown leaves as text (unclosed, split)."""
         for index in self.hidden:
-            self.fences[index] = replace(self.fences[index], shown=True)
+            self.fences[index].shown = True
         self.hidden = []
         self.comment = None
 
-    def _open_fence(
-        self, number: int, indent: int, body: str, lang: str, options: dict[str, str]
-    ) -> None:
-        marker = body[: len(body) - len(body.lstrip(body[0]))]
-        tabs = tuple(c.tab for c in self.containers if c.tab is not None)
-        in_comment = self.comment is not None
-        self.open = _Open(
-            number, indent, marker, lang, options, self.literal, in_comment, tabs, self.directive
-        )
-        self.directive = None
+    def read_fence(self, lines: list[str], index: int, indent: int, header: _Header) -> int:
+        """Read the fence that `header` opened on line `index`; return the index after it.
 
-    def read_fence(self, lines: list[str], index: int) -> int:
-        """Read the open fence's lines from `index`; return the index after its closing line."""
-        fence = self.open
-        assert fence is not None
-        indent, close = fence.indent, " " * fence.indent + fence.marker
+        `index` is also the index of the fence's first content line.
+        """
+        number, marker = index, header.marker
+        directive, self.directive = self.directive, None
+        pad = " " * indent
         try:
             # Most fences close on a bare marker line: list.index finds it without a Python loop.
-            end = lines.index(close, index)
+            end = lines.index(pad + marker, index)
         except ValueError:
             end = len(lines)
-        segment = lines[index:end]
-        text = "\n".join(segment)
-        late_close, too_little = _fence_checks(indent, fence.marker)
-        found = late_close.search(text)
-        if found is not None:  # a closing line with trailing blanks comes first
-            segment = segment[: text.count("\n", 0, found.start())]
-            end = index + len(segment)
-            text = "\n".join(segment)
-        if indent and (found := too_little.search(text)) is not None:
-            # SuperFences abandons a fence whose content is less indented than its opening.
-            line = index + text.count("\n", 0, found.start())
-            if self.strict:
-                raise SourceError(
-                    line + 1,
-                    f"line is less indented than the code block opened at line {fence.line}",
-                )
-            self.open = None
-            return line
-        # Python-Markdown empties whitespace-only lines.
-        fence.body += [line[indent:] if line.strip() else "" for line in segment]
+        text = "\n".join(lines[index:end])
+        if (
+            # A line with trailing spaces: one of spaces only, or a closing line.
+            " \n" in text
+            or text.endswith(" ")
+            # A line less indented than the fence.
+            or (indent and text[:1] not in ("", "\n") and not text.startswith(pad))
+            or (indent and _body_checks(indent, marker).short.search(text))
+        ):
+            read = self._read_unusual(lines[index:end], text, number, indent, marker)
+            if isinstance(read, int):  # abandoned at that line
+                return index + read
+            text, end = read[0], index + read[1]
+        elif indent:
+            # The common case: the lines keep the indentation, which the renderer removes.
+            text = text.replace("\n" + pad, "\n")
+            if text.startswith(pad):
+                text = text[indent:]
         if end == len(lines):
+            if self.strict:
+                raise SourceError(number, f"code block opened with {marker} is never closed")
             return end
-        self._close_fence(end + 1)
-        return end + 1
-
-    def _close_fence(self, number: int) -> None:
-        fence = self.open
-        assert fence is not None
-        if fence.in_comment and not fence.in_code_block:
+        in_comment = self.comment is not None
+        if in_comment and not self.literal:
             self.hidden.append(len(self.fences))
+        containers = self.containers
         self.fences.append(
             Fence(
-                line=fence.line,
-                end=number,
-                lang=fence.lang,
-                title=fence.options.get("title"),
-                text="\n".join(fence.body),
-                shown=not (fence.in_code_block or fence.in_comment),
-                tabs=fence.tabs,
-                directive=fence.directive,
-                options=fence.options,
+                number,
+                end + 1,
+                header.lang,
+                header.title,
+                text,
+                not (self.literal or in_comment),
+                tuple(c.tab for c in containers if c.tab is not None) if containers else (),
+                directive,
+                header.options,
             )
         )
-        self.open = None
         self.block_start = False
+        return end + 1
 
-    def finish(self) -> Scan:
-        if self.open is not None and self.strict:
-            raise SourceError(
-                self.open.line, f"code block opened with {self.open.marker} is never closed"
-            )
+    def _read_unusual(
+        self, segment: list[str], text: str, number: int, indent: int, marker: str
+    ) -> tuple[str, int] | int:
+        """Read the lines of a fence opened on line `number` up to its bare closing line.
+
+        Return the fence's text and how many of the lines are in it; or, if the renderer
+        abandons the fence, at which of the lines.
+        """
+        checks = _body_checks(indent, marker)
+        found = checks.late_close.search(text)
+        if found is not None:  # a closing line with trailing blanks comes first
+            segment = segment[: text.count("\n", 0, found.start())]
+            text = "\n".join(segment)
+        if indent and (found := checks.too_little.search(text)) is not None:
+            # SuperFences abandons a fence whose content is less indented than its opening.
+            line = text.count("\n", 0, found.start())
+            if self.strict:
+                raise SourceError(
+                    number + line + 1,
+                    f"line is less indented than the code block opened at line {number}",
+                )
+            return line
+        # Python-Markdown empties the lines that hold only spaces.
+        return "\n".join(line[indent:] if line.strip(" ") else "" for line in segment), len(segment)
+
+    def finish(self, front_matter: str | None) -> Scan:
         self._check_directive_used()
         if self.comment is not None:
             self._reveal()  # Python-Markdown shows an unclosed `<!--` as text
         tab_sets = {group: tuple(labels) for group, labels in self.tab_labels.items()}
-        return Scan(self.fences, tab_sets)
+        return Scan(self.fences, tab_sets, front_matter)
 
 
 def front_matter_end(lines: list[str]) -> int:
@@ -436,6 +516,8 @@ class Scan:
 
     fences: list[Fence]
     tab_sets: dict[int, tuple[str, ...]]
+    # The YAML between the page's front matter fences, if it has front matter.
+    front_matter: str | None = None
 
 
 def scan(text: str, strict: bool = True) -> Scan:
@@ -446,23 +528,11 @@ def scan(text: str, strict: bool = True) -> Scan:
     false it raises nothing and returns the blocks it could read, as the renderer shows them.
     """
     # Python-Markdown normalises line endings and expands tabs before SuperFences runs.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.expandtabs(TAB_LENGTH).split("\n")
-    scanner = _Scanner(strict)
-    index = front_matter_end(lines)
-    count = len(lines)
-    while index < count:
-        line = lines[index]
-        index += 1
-        if not line.strip() and not scanner.item_text and scanner.comment != "inline":
-            # A blank line outside a list item's text and an inline comment only starts a block.
-            scanner.block_start = True
-            scanner.literal = False
-            continue
-        scanner.feed(index, line)
-        if scanner.open is not None:
-            index = scanner.read_fence(lines, index)
-    return scanner.finish()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in text:
+        text = text.expandtabs(TAB_LENGTH)
+    return _Scanner(strict).run(text.split("\n"))
 
 
 def find_fences(text: str, strict: bool = True) -> list[Fence]:

@@ -17,6 +17,8 @@ from runbook.fences import find_fences
 from runbook.pages import read_page
 
 _SET_ASIDE = "_runbook_code"
+# The token that stands for a block set aside; the nonce is the page's own (see below).
+_TOKEN = re.compile(r"runbook[0-9a-f]{16}code[0-9]+end")
 
 
 def on_pre_page_macros(env: Any) -> None:
@@ -29,10 +31,11 @@ def on_pre_page_macros(env: Any) -> None:
     kept: dict[str, str] = {}
     for number, fence in enumerate(reversed(fences)):
         first = lines[fence.line - 1]
+        indent = len(first) - len(first.lstrip())
+        token = f"runbook{nonce}code{number}end"
+        kept[token] = "\n".join(lines[fence.line - 1 : fence.end])[indent:]
         # The token keeps the block's indentation, so it stays inside its admonition or tab.
-        token = first[: len(first) - len(first.lstrip())] + f"runbook{nonce}code{number}end"
-        kept[token] = "\n".join(lines[fence.line - 1 : fence.end])
-        lines[fence.line - 1 : fence.end] = [token]
+        lines[fence.line - 1 : fence.end] = [first[:indent] + token]
     env.markdown = "\n".join(lines)
     env.variables[_SET_ASIDE] = kept
 
@@ -41,8 +44,8 @@ def on_post_page_macros(env: Any) -> None:
     """Put the fenced blocks back."""
     kept: dict[str, str] = env.variables.pop(_SET_ASIDE, {})
     if kept:
-        pattern = re.compile("|".join(re.escape(token) for token in kept))
-        env.markdown = pattern.sub(lambda match: kept[match[0]], env.markdown)
+        # One pattern for every page: compiling one of each page's tokens cost more than Jinja.
+        env.markdown = _TOKEN.sub(lambda match: kept.get(match[0], match[0]), env.markdown)
 
 
 def define_env(env: Any) -> None:

@@ -7,6 +7,7 @@ context it stands in, so that the value is always data, never code.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -76,15 +77,19 @@ RESERVED_NAMES = frozenset(
 RESERVED_PREFIXES = ("GIT_", "BASH", "LC_", "LD_", "SSH_", "RUNBOOK_")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Placeholder:
-    """A placeholder as written on the page and the environment variable that fills it."""
+    """A placeholder as written on the page and the environment variable that fills it.
+
+    Treat it as read-only. Like a `Fence`, it is not frozen because a page makes many.
+    """
 
     text: str
     name: str
     line: int
 
 
+@functools.lru_cache(maxsize=1024)
 def variable_name(text: str) -> str:
     """Return the variable for a placeholder's text: `your git url` -> `YOUR_GIT_URL`."""
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
@@ -110,6 +115,8 @@ def _heredoc(code: str, start: int) -> tuple[int, str, bool, bool] | None:
 # The characters that can change the quoting context or start a placeholder; the lexer copies
 # every other run of text in one go.
 _SPECIAL = re.compile(r"""[<'"\\$()`#\n]""")
+# What the plain reading of a line (`_plain_lines`) cannot take before its comment, if any.
+_NOT_PLAIN = re.compile(r"""['"\\$()`]|<<""")
 
 
 class _Lexer:
@@ -311,4 +318,40 @@ def substitute(code: str, first_line: int = 1) -> tuple[str, list[Placeholder]]:
     if PLACEHOLDER.search(code) is None:
         return code, []  # most commands have none: nothing to bind, nothing to check
     lexer = _Lexer(code, first_line)
-    return lexer.run(), lexer.found
+    commands = _plain_lines(code)
+    if commands is None:
+        return lexer.run(), lexer.found
+    # Code without quotes, substitutions or here-documents: each placeholder outside a comment
+    # stands bare, as the lexer would find, and the rest is copied as it is.
+    position = 0
+    for match in PLACEHOLDER.finditer(code):
+        start = match.start()
+        if start < commands[code.count("\n", 0, start)]:
+            lexer.out.append(code[position:start])
+            end = lexer.placeholder(start, names=True)
+            assert end is not None  # the same pattern, at the same place
+            position = end
+    lexer.out.append(code[position:])
+    return "".join(lexer.out), lexer.found
+
+
+def _plain_lines(code: str) -> list[int] | None:
+    """Return where each line's comment starts, if every line's command is plain; else None.
+
+    A plain command has no quotes, backslashes, `$`, parentheses, backticks or `<<`: nothing
+    that carries a quoting context past a word or a line. A line without a comment counts as
+    commented from its end.
+    """
+    ends: list[int] = []
+    start = 0
+    for line in code.split("\n"):
+        hash_mark = line.find("#")
+        # A `#` starts a comment at the start of a word only; elsewhere, let the lexer decide.
+        if hash_mark > 0 and line[hash_mark - 1] not in " \t":
+            return None
+        command = line if hash_mark < 0 else line[:hash_mark]
+        if _NOT_PLAIN.search(command):
+            return None
+        ends.append(start + len(command))
+        start += len(line) + 1
+    return ends

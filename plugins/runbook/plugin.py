@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,19 +90,26 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         """Write the scripts into the site, each whole or not at all."""
         if not self.config.enabled:
             return
+        folders: set[Path] = set()
         for name, text in self.scripts.items():
-            write_atomic(Path(config.site_dir) / name, text)
+            path = Path(config.site_dir) / name
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+            write_atomic(path, text)
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file, so no reader sees half a script."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    """Write `text` to `path` through a temporary file, so no reader sees half a script.
+
+    The script is executable, as far as the umask allows, like a file a compiler writes.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o755)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8"))
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
         raise

@@ -7,6 +7,7 @@ across the page, as Material's linked tabs are, so each choice of label gives on
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from runbook.errors import SourceError
-from runbook.fences import Fence, Tab, front_matter_end, scan
+from runbook.fences import Fence, Tab, scan
 from runbook.placeholders import Placeholder, substitute
 
 SHELL_LANGUAGES = ("sh", "bash", "shell", "zsh")
@@ -38,13 +39,20 @@ class Selection:
         return (
             fence.lang in self.languages
             and fence.title is not None
-            and re.fullmatch(self.title, fence.title) is not None
+            and self._title.fullmatch(fence.title) is not None
         )
 
+    @functools.cached_property
+    def _title(self) -> re.Pattern[str]:
+        return re.compile(self.title)
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
 class Step:
-    """One runnable block: where it is, what it runs, and how the author asked to run it."""
+    """One runnable block: where it is, what it runs, and how the author asked to run it.
+
+    Treat it as read-only. Like a `Fence`, it is not frozen because a page makes one per block.
+    """
 
     path: str
     line: int
@@ -167,16 +175,9 @@ def _directive(line: int, text: str) -> dict[str, object]:
     return settings
 
 
-def _start(text: str) -> str | None:
+def _start(front_matter: str | None) -> str | None:
     """Return the checkpoint named by the page's front matter (`runbook: {start: NAME}`)."""
-    if not text.startswith("---"):
-        return None
-    lines = text.splitlines()
-    end = front_matter_end(lines)
-    if not end:
-        return None
-    front_matter = "\n".join(lines[1 : end - 1])
-    if "runbook" not in front_matter:
+    if front_matter is None or "runbook" not in front_matter:
         return None  # most pages say nothing to the runbook: spare them a YAML parse
     try:
         meta = yaml.load(front_matter, Loader=_YAML_LOADER) or {}
@@ -232,8 +233,8 @@ def read_runbook(path: str, text: str, selection: Selection | None = None) -> Ru
     """
     selection = selection or Selection()
     try:
-        start = _start(text)
         page = scan(text)
+        start = _start(page.front_matter)
         steps = [_step(path, fence, selection) for fence in page.fences if fence.shown]
     except SourceError as error:
         raise error.at(path) from None
