@@ -150,9 +150,26 @@ def test_many_blocks_come_back_in_place(make_site: Callable[..., Path]) -> None:
     assert "runbook" not in visible_text(html).lower()
 
 
-def test_template_syntax_in_code_reaches_the_reader(make_site: Callable[..., Path]) -> None:
-    """Macros render the page, yet `{{ x }}`, `{% raw %}` and `${#a[@]}` in code stay verbatim."""
-    html = (make_site({"index.md": TEMPLATE_LIKE}) / "index.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("enabled", [True, False], ids=["runbook-on", "runbook-off"])
+@pytest.mark.parametrize(
+    "front_matter", ["", "---\ntitle: Code stays code\n---\n\n\n"], ids=["plain", "front-matter"]
+)
+def test_template_syntax_in_code_reaches_the_reader(
+    make_site: Callable[..., Path], front_matter: str, enabled: bool
+) -> None:
+    """Macros render the page, yet `{{ x }}`, `{% raw %}` and `${#a[@]}` in code stay verbatim.
+
+    With the runbook plugin on, the guard takes the blocks the plugin found in the page's source;
+    off, it finds them itself. Either way they are the blocks of the text Jinja renders, below
+    any front matter.
+    """
+    plugins = [
+        "search",
+        {"macros": {"modules": ["runbook.macros"]}},
+        {"runbook": {"enabled": enabled}},
+    ]
+    site = make_site({"index.md": front_matter + TEMPLATE_LIKE}, plugins=plugins)
+    html = (site / "index.html").read_text(encoding="utf-8")
     blocks = [code_text(b) for b in re.findall(r"<code>(.*?)</code>", html, re.S)]
     assert 'echo "{{ x }}" \'{% raw %}\' "${#a[@]}" {# not a comment #}\n' in blocks
     assert 'declare -a a=(1 2); echo "${#a[@]} {{ y }}{%- if z %}"\n' in blocks

@@ -15,6 +15,7 @@ from typing import Any
 from runbook.config import RunbookConfig, selection
 from runbook.fences import find_fences
 from runbook.pages import read_page
+from runbook.plugin import RunbookPlugin
 
 _SET_ASIDE = "_runbook_code"
 # The token that stands for a block set aside; the nonce is the page's own (see below).
@@ -24,20 +25,30 @@ _TOKEN = re.compile(r"runbook[0-9a-f]{16}code[0-9]+end")
 def on_pre_page_macros(env: Any) -> None:
     """Replace each fenced block with a token Jinja leaves alone."""
     lines = env.markdown.split("\n")
-    # Lenient: a page error is the runbook plugin's to report at its line; the code the page
-    # does have must still be kept from Jinja.
-    fences = find_fences(env.markdown, strict=False)
     nonce = secrets.token_hex(8)
     kept: dict[str, str] = {}
-    for number, fence in enumerate(reversed(fences)):
-        first = lines[fence.line - 1]
+    for number, (start, end) in enumerate(reversed(_fence_lines(env))):
+        first = lines[start - 1]
         indent = len(first) - len(first.lstrip())
         token = f"runbook{nonce}code{number}end"
-        kept[token] = "\n".join(lines[fence.line - 1 : fence.end])[indent:]
+        kept[token] = "\n".join(lines[start - 1 : end])[indent:]
         # The token keeps the block's indentation, so it stays inside its admonition or tab.
-        lines[fence.line - 1 : fence.end] = [first[:indent] + token]
+        lines[start - 1 : end] = [first[:indent] + token]
     env.markdown = "\n".join(lines)
     env.variables[_SET_ASIDE] = kept
+
+
+def _fence_lines(env: Any) -> list[tuple[int, int]]:
+    """Return the first and last line of each fenced block of the page's Markdown."""
+    plugin = env.conf.plugins.get("runbook")
+    if isinstance(plugin, RunbookPlugin):
+        # The runbook plugin, which runs first, has read the page's fences already.
+        lines = plugin.fence_lines(env.markdown)
+        if lines is not None:
+            return lines
+    # Lenient: a page error is the runbook plugin's to report at its line; the code the page
+    # does have must still be kept from Jinja.
+    return [(f.line, f.end) for f in find_fences(env.markdown, strict=False)]
 
 
 def on_post_page_macros(env: Any) -> None:

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 
 from runbook.config import RunbookConfig, SettingsError, selection
 from runbook.errors import SourceError
+from runbook.fences import Fence, scan
 from runbook.pages import script_name
-from runbook.runbook import Selection, read_runbook
+from runbook.runbook import Selection, runbook_of
 from runbook.script import render_script
 
 if TYPE_CHECKING:
@@ -24,6 +25,15 @@ if TYPE_CHECKING:
     from mkdocs.utils.templates import TemplateContext
 
 log = get_plugin_logger(__name__)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A page's Markdown as MkDocs gives it to plugins, and the fences of its source."""
+
+    markdown: str
+    offset: int
+    fences: list[Fence]
 
 
 @dataclass(frozen=True)
@@ -49,18 +59,30 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         """Start each build, `mkdocs serve` rebuilds included, with no scripts."""
         self.scripts: dict[str, str] = {}
         self.links: dict[str, list[ScriptLink]] = {}
+        self.last_page: _Layout | None = None
 
+    # Before mkdocs-macros, whose code guard (`runbook.macros`) reuses the page's scan.
+    @event_priority(50)
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> None:
         """Read the page's source, as the CLI does, into its runbook and scripts."""
+        self.last_page = None
         if not self.config.enabled:
             return
         path = page.file.src_uri
+        source = page.file.content_string
         try:
-            runbook = read_runbook(path, page.file.content_string, self.selection)
+            layout = scan(source)
+            # MkDocs gives the page's Markdown without its front matter and the blank lines
+            # after it: the same lines, after `offset` others.
+            if source.endswith(markdown):
+                removed = source[: len(source) - len(markdown)]
+                offset = len(removed.replace("\r\n", "\n").replace("\r", "\n").split("\n")) - 1
+                self.last_page = _Layout(markdown, offset, layout.fences)
+            runbook = runbook_of(path, layout, self.selection)
         except SourceError as error:
-            log.warning(str(error))
+            log.warning(str(error.at(path)))
             return
         if not runbook.steps:
             return
@@ -77,6 +99,17 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             steps = len(runbook.steps_for(variant))
             links.append(ScriptLink(variant.name, names[variant.name], steps))
         self.links[path] = links
+
+    def fence_lines(self, markdown: str) -> list[tuple[int, int]] | None:
+        """Return the first and last line of each fenced block in a page's `markdown`.
+
+        The lines are counted in `markdown`. Returns None unless `markdown` is the page this
+        plugin read last, before any other plugin changed it.
+        """
+        page = self.last_page
+        if page is None or page.markdown != markdown:
+            return None
+        return [(f.line - page.offset, f.end - page.offset) for f in page.fences]
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from runbook.errors import SourceError
-from runbook.fences import Fence, Tab, scan
+from runbook.fences import Fence, Scan, Tab, scan
 from runbook.placeholders import Placeholder, substitute
 
 SHELL_LANGUAGES = ("sh", "bash", "shell", "zsh")
@@ -95,7 +95,8 @@ class Variant:
         )
 
     def shows(self, step: Step) -> bool:
-        return all(self.shown.get(tab.group) == tab.label for tab in step.tabs)
+        shown = self.shown
+        return not step.tabs or all(shown.get(tab.group) == tab.label for tab in step.tabs)
 
 
 @dataclass(frozen=True)
@@ -231,9 +232,17 @@ def read_runbook(path: str, text: str, selection: Selection | None = None) -> Ru
 
     Raises `SourceError`, located at `path`, for any problem an author must fix.
     """
-    selection = selection or Selection()
     try:
         page = scan(text)
+    except SourceError as error:
+        raise error.at(path) from None
+    return runbook_of(path, page, selection)
+
+
+def runbook_of(path: str, page: Scan, selection: Selection | None = None) -> Runbook:
+    """Return the runbook of the page at `path` from its `scan` (see `read_runbook`)."""
+    selection = selection or Selection()
+    try:
         start = _start(page.front_matter)
         steps = [_step(path, fence, selection) for fence in page.fences if fence.shown]
     except SourceError as error:
