@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
 
 from checkpoints import CHECKPOINTS
 from runbook.config import load
@@ -31,16 +32,20 @@ CHAPTER = "move-the-ml-experiment-code-to-the-cloud.md"
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 
-def build_site(site_dir: Path, docs_dir: Path = DOCS, **options: object) -> Path:
-    """Build the site with the project's mkdocs.yml, strictly, into `site_dir`."""
-    config = load_config(
+def site_config(site_dir: Path, docs_dir: Path = DOCS, **options: object) -> MkDocsConfig:
+    """The project's mkdocs.yml, strict, building `docs_dir` into `site_dir`."""
+    return load_config(
         str(PROJECT / "mkdocs.yml"),
         docs_dir=str(docs_dir),
         site_dir=str(site_dir),
         strict=True,
         **options,
     )
-    build(config)
+
+
+def build_site(site_dir: Path, docs_dir: Path = DOCS, **options: object) -> Path:
+    """Build the site with the project's mkdocs.yml, strictly, into `site_dir`."""
+    build(site_config(site_dir, docs_dir, **options))
     return site_dir
 
 

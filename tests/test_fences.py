@@ -187,6 +187,12 @@ FINDER_CASES = [
         id="indented-empty-code",
     ),
     pytest.param(
+        # Python-Markdown empties the lines of spaces only; other blank characters stay.
+        lines("```sh", "echo", "\f", "echo", "```"),
+        [(1, "sh", "echo\n\f\necho", True, ())],
+        id="form-feed-line-kept",
+    ),
+    pytest.param(
         "!!! note\n\n\t```sh\n\techo\ttab\n\t```\n",
         [(3, "sh", "echo    tab", True, ())],
         id="tabs-expanded",
@@ -498,3 +504,10 @@ def test_errors(markdown: str, line: int, message: str) -> None:
         find_fences(markdown)
     assert raised.value.line == line
     assert message in raised.value.message
+
+
+def test_a_body_may_start_with_a_rule() -> None:
+    """Read as a page, leading `---` lines are front matter; read as a body, they are rules."""
+    body = lines("---", "", "```sh", "echo", "```", "", "---")
+    assert find_fences(body) == []
+    assert [(f.line, f.text) for f in find_fences(body, front_matter=False)] == [(3, "echo")]

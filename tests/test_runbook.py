@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from runbook.errors import SourceError
@@ -306,6 +308,7 @@ def test_placeholders_of_a_variant() -> None:
         pytest.param("---\nrunbook:\n  start: chapter-6\n---\n", "chapter-6", id="start"),
         pytest.param("---\ntitle: Page\n---\n", None, id="other-front-matter"),
         pytest.param("", None, id="no-front-matter"),
+        pytest.param('---\r\nrunbook:\r\n  start: "a\tb"\r\n---\r\n', "a\tb", id="as-written"),
     ],
 )
 def test_start_from_front_matter(front: str, start: str | None) -> None:
@@ -315,7 +318,15 @@ def test_start_from_front_matter(front: str, start: str | None) -> None:
     assert runbook.steps[0].line == front.count("\n") + 1
 
 
-def test_bad_front_matter_is_an_error() -> None:
-    """A `runbook` entry that is not a mapping is an error at line 1."""
-    with pytest.raises(SourceError, match=r"^page\.md:1: front matter `runbook`"):
-        read_runbook("page.md", "---\nrunbook: chapter-6\n---\n" + block("true"))
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        pytest.param("---\nrunbook: chapter-6\n---\n", "front matter `runbook`", id="not-a-map"),
+        # YAML knows no tab indentation: the front matter is read as written, tabs unexpanded.
+        pytest.param("---\nrunbook:\n\tstart: x\n---\n", "front matter is not valid", id="tab"),
+    ],
+)
+def test_bad_front_matter_is_an_error(front: str, message: str) -> None:
+    """Front matter that is not YAML, or a `runbook` entry that is no mapping: line 1."""
+    with pytest.raises(SourceError, match=rf"^page\.md:1: {re.escape(message)}"):
+        read_runbook("page.md", front + block("true"))

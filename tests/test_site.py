@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable
 from html import unescape
@@ -11,10 +12,13 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+from mkdocs.commands.build import build
 from mkdocs.exceptions import Abort
 
-from conftest import CHAPTER, DOCS, PROJECT, build_site
+from conftest import CHAPTER, DOCS, PROJECT, build_site, site_config
 from runbook.__main__ import main as runbook_cli
+from runbook.fences import find_fences
+from runbook.plugin import RunbookPlugin
 
 SEED = PROJECT.parent / "shared" / "seeds" / "000_5d985445816662ba.txt"
 CHAPTER_HTML = CHAPTER.removesuffix(".md") + "/index.html"
@@ -150,12 +154,29 @@ def test_many_blocks_come_back_in_place(make_site: Callable[..., Path]) -> None:
     assert "runbook" not in visible_text(html).lower()
 
 
+# What may come before and after TEMPLATE_LIKE on a page, by what the code guard must get right.
+AROUND_TEMPLATE_LIKE = {
+    "plain": ("", ""),
+    "front-matter": ("---\ntitle: Code stays code\n---\n\n\n", ""),
+    # Once MkDocs has taken the front matter off, the body starts with a rule, not with more.
+    "rules-after-front-matter": ("---\ntitle: Rules\n---\n\n---\n\n", "\n---\n"),
+    "multimarkdown-meta": ("Title: Code stays code\n\n", ""),
+}
+
+
+def plugins_with_runbook(enabled: bool) -> list[object]:
+    """The project's plugins, with the runbook plugin `enabled` or not."""
+    return [
+        "search",
+        {"macros": {"modules": ["runbook.macros"]}},
+        {"runbook": {"enabled": enabled}},
+    ]
+
+
 @pytest.mark.parametrize("enabled", [True, False], ids=["runbook-on", "runbook-off"])
-@pytest.mark.parametrize(
-    "front_matter", ["", "---\ntitle: Code stays code\n---\n\n\n"], ids=["plain", "front-matter"]
-)
+@pytest.mark.parametrize("around", AROUND_TEMPLATE_LIKE.values(), ids=AROUND_TEMPLATE_LIKE)
 def test_template_syntax_in_code_reaches_the_reader(
-    make_site: Callable[..., Path], front_matter: str, enabled: bool
+    make_site: Callable[..., Path], around: tuple[str, str], enabled: bool
 ) -> None:
     """Macros render the page, yet `{{ x }}`, `{% raw %}` and `${#a[@]}` in code stay verbatim.
 
@@ -163,17 +184,38 @@ def test_template_syntax_in_code_reaches_the_reader(
     off, it finds them itself. Either way they are the blocks of the text Jinja renders, below
     any front matter.
     """
-    plugins = [
-        "search",
-        {"macros": {"modules": ["runbook.macros"]}},
-        {"runbook": {"enabled": enabled}},
-    ]
-    site = make_site({"index.md": front_matter + TEMPLATE_LIKE}, plugins=plugins)
+    before, after = around
+    site = make_site(
+        {"index.md": before + TEMPLATE_LIKE + after}, plugins=plugins_with_runbook(enabled)
+    )
     html = (site / "index.html").read_text(encoding="utf-8")
     blocks = [code_text(b) for b in re.findall(r"<code>(.*?)</code>", html, re.S)]
     assert 'echo "{{ x }}" \'{% raw %}\' "${#a[@]}" {# not a comment #}\n' in blocks
     assert 'declare -a a=(1 2); echo "${#a[@]} {{ y }}{%- if z %}"\n' in blocks
     assert "Site: MLOps guide, tested" in visible_text(html)
+
+
+@pytest.mark.parametrize("around", AROUND_TEMPLATE_LIKE.values(), ids=AROUND_TEMPLATE_LIKE)
+def test_code_guard_takes_the_plugins_reading(tmp_path: Path, around: tuple[str, str]) -> None:
+    """The runbook plugin hands the code guard the lines of the blocks it found in the source.
+
+    They are counted in the Markdown MkDocs gives plugins, and are the blocks the guard would find
+    there itself; for any other Markdown, the plugin has none to give.
+    """
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    before, after = around
+    (docs / "index.md").write_text(before + TEMPLATE_LIKE + after, encoding="utf-8")
+    config = site_config(tmp_path / "site", docs, nav=["index.md"])
+    build(config)
+    plugin = config.plugins["runbook"]
+    assert isinstance(plugin, RunbookPlugin)
+    assert plugin.last_page is not None
+    markdown = plugin.last_page.markdown
+    expected = [(f.line, f.end) for f in find_fences(markdown, front_matter=False)]
+    assert len(expected) == 2
+    assert plugin.fence_lines(markdown) == expected
+    assert plugin.fence_lines(markdown + "\nMore.\n") is None
 
 
 def _external(url: str | None) -> bool:
@@ -242,6 +284,20 @@ def test_published_script_is_what_the_cli_prints(
     assert published == cli_script(CHAPTER, monkeypatch, capsys).encode()
 
 
+def test_published_scripts_are_executable_whatever_the_umask(
+    make_site: Callable[..., Path],
+) -> None:
+    """Each script is written whole with mode 0o755, even under umask 077; no temporary is left."""
+    umask = os.umask(0o077)
+    try:
+        site = make_site({"tabs.md": TABBED})
+    finally:
+        os.umask(umask)
+    scripts = sorted((site / "runbooks").rglob("*"))
+    assert [p.name for p in scripts] == ["tabs-github.sh", "tabs-gitlab.sh"]
+    assert [p.stat().st_mode & 0o777 for p in scripts] == [0o755, 0o755]
+
+
 def test_chapter_links_its_script(site: Path, chapter: str) -> None:
     """The chapter offers its script for download, and the link resolves to the file."""
     links = re.findall(r'<a class="runbook-downloads__link" href="([^"]+)" download', chapter)
@@ -299,12 +355,7 @@ def test_author_errors_fail_the_strict_build(
 
 def test_disabled_plugin_publishes_nothing(make_site: Callable[..., Path]) -> None:
     """With `enabled: false` the build has no scripts and no download links."""
-    plugins = [
-        "search",
-        {"macros": {"modules": ["runbook.macros"]}},
-        {"runbook": {"enabled": False}},
-    ]
-    site = make_site({"tabs.md": TABBED}, plugins=plugins)
+    site = make_site({"tabs.md": TABBED}, plugins=plugins_with_runbook(False))
     assert not (site / "runbooks").exists()
     assert "runbook-downloads" not in (site / "tabs/index.html").read_text(encoding="utf-8")
 

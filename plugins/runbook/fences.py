@@ -56,6 +56,7 @@ _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
 _RULE = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _UNDERLINE = re.compile(r"(?:=+|-+)[ \t]*$")
 _CODE_SPAN = re.compile(r"(`+).*?(?<!`)\1(?!`)")
+_LINE_END = re.compile(r"\r\n?|\n")
 # Python-Markdown sets an HTML comment aside as a block only when it opens within three spaces
 # of the line's start; elsewhere it is inline HTML, which a blank line ends.
 _BLOCK_HTML_INDENT = 3
@@ -233,10 +234,11 @@ class _Scanner:
         self.tab_labels: dict[int, list[str]] = {}
         self.directive: tuple[int, str] | None = None
 
-    def run(self, lines: list[str]) -> Scan:
-        """Read the page's `lines`: each line outside a fence, and each fence in one go."""
-        index = front_matter_end(lines)
-        front_matter = "\n".join(lines[1 : index - 1]) if index else None
+    def run(self, lines: list[str], index: int, front_matter: str | None) -> Scan:
+        """Read the page's `lines` from `index`: each line outside a fence, each fence in one go.
+
+        `front_matter` is the YAML of the lines before `index`, if there are any.
+        """
         count = len(lines)
         containers = self.containers
         while index < count:
@@ -520,21 +522,28 @@ class Scan:
     front_matter: str | None = None
 
 
-def scan(text: str, strict: bool = True) -> Scan:
+def scan(text: str, strict: bool = True, front_matter: bool = True) -> Scan:
     """Return every fenced code block of a Markdown page, in page order, and its tab sets.
 
     Raises `SourceError` for a fence that is never closed, for a content line less indented
     than its fence, and for a runbook directive that no code block follows. With `strict`
     false it raises nothing and returns the blocks it could read, as the renderer shows them.
+    With `front_matter` false the text is a page's body, which has had its front matter taken
+    off: a `---` at its start is a rule.
     """
     # Python-Markdown normalises line endings and expands tabs before SuperFences runs.
+    source = text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\t" in text:
         text = text.expandtabs(TAB_LENGTH)
-    return _Scanner(strict).run(text.split("\n"))
+    lines = text.split("\n")
+    start = front_matter_end(lines) if front_matter else 0
+    # The front matter as written: YAML, not Markdown, so its tabs are not expanded.
+    meta = "\n".join(_LINE_END.split(source, maxsplit=start)[1 : start - 1]) if start else None
+    return _Scanner(strict).run(lines, start, meta)
 
 
-def find_fences(text: str, strict: bool = True) -> list[Fence]:
+def find_fences(text: str, strict: bool = True, front_matter: bool = True) -> list[Fence]:
     """Return every fenced code block of a Markdown page (see `scan`)."""
-    return scan(text, strict).fences
+    return scan(text, strict, front_matter).fences

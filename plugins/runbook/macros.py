@@ -48,7 +48,7 @@ def _fence_lines(env: Any) -> list[tuple[int, int]]:
             return lines
     # Lenient: a page error is the runbook plugin's to report at its line; the code the page
     # does have must still be kept from Jinja.
-    return [(f.line, f.end) for f in find_fences(env.markdown, strict=False)]
+    return [(f.line, f.end) for f in find_fences(env.markdown, strict=False, front_matter=False)]
 
 
 def on_post_page_macros(env: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,8 +75,9 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         source = page.file.content_string
         try:
             layout = scan(source)
-            # MkDocs gives the page's Markdown without its front matter and the blank lines
-            # after it: the same lines, after `offset` others.
+            # MkDocs gives plugins the page's Markdown without what it reads as metadata (YAML
+            # front matter, or MultiMarkdown lines) and the blank lines after it: the same
+            # lines as the source's last ones, after `offset` others.
             if source.endswith(markdown):
                 removed = source[: len(source) - len(markdown)]
                 offset = len(removed.replace("\r\n", "\n").replace("\r", "\n").split("\n")) - 1
@@ -109,6 +111,8 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         page = self.last_page
         if page is None or page.markdown != markdown:
             return None
+        if page.fences and page.fences[0].line <= page.offset:
+            return None  # a fence in what MkDocs took as metadata: the guard reads for itself
         return [(f.line - page.offset, f.end - page.offset) for f in page.fences]
 
     def on_page_context(
@@ -135,13 +139,14 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temporary file, so no reader sees half a script.
 
-    The script is executable, as far as the umask allows, like a file a compiler writes.
+    The script is made executable (0o755), whatever the umask. Its folder must exist.
     """
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(text.encode("utf-8"))
+            os.fchmod(stream.fileno(), 0o755)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
