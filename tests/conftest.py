@@ -33,13 +33,10 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 
 def site_config(site_dir: Path, docs_dir: Path = DOCS, **options: object) -> MkDocsConfig:
-    """The project's mkdocs.yml, strict, building `docs_dir` into `site_dir`."""
+    """The project's mkdocs.yml, strict unless `options` say not, building `docs_dir`."""
+    options.setdefault("strict", True)
     return load_config(
-        str(PROJECT / "mkdocs.yml"),
-        docs_dir=str(docs_dir),
-        site_dir=str(site_dir),
-        strict=True,
-        **options,
+        str(PROJECT / "mkdocs.yml"), docs_dir=str(docs_dir), site_dir=str(site_dir), **options
     )
 
 

@@ -298,6 +298,21 @@ def test_published_scripts_are_executable_whatever_the_umask(
     assert [p.stat().st_mode & 0o777 for p in scripts] == [0o755, 0o755]
 
 
+def test_a_build_that_keeps_the_site_replaces_scripts_whole(tmp_path: Path) -> None:
+    """A `--dirty` build finds the last build's scripts and replaces each one whole."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tabs.md").write_text(TABBED, encoding="utf-8")
+    build(site_config(tmp_path / "site", docs, nav=["tabs.md"]))
+    (docs / "tabs.md").write_text(TABBED.replace("echo", "echo changed"), "utf-8")
+    # MkDocs warns that a dirty build may leave stale links: not strict, then.
+    build(site_config(tmp_path / "site", docs, nav=["tabs.md"], strict=False), dirty=True)
+    scripts = sorted((tmp_path / "site" / "runbooks").rglob("*"))
+    assert [p.name for p in scripts] == ["tabs-github.sh", "tabs-gitlab.sh"]
+    assert all("echo changed" in p.read_text(encoding="utf-8") for p in scripts)
+    assert [p.stat().st_mode & 0o777 for p in scripts] == [0o755, 0o755]
+
+
 def test_chapter_links_its_script(site: Path, chapter: str) -> None:
     """The chapter offers its script for download, and the link resolves to the file."""
     links = re.findall(r'<a class="runbook-downloads__link" href="([^"]+)" download', chapter)

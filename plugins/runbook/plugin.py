@@ -133,21 +133,39 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             if path.parent not in folders:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 folders.add(path.parent)
-            write_atomic(path, text)
+            write_script(path, text)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file, so no reader sees half a script.
+def write_script(path: Path, text: str) -> None:
+    """Write `text` to `path`, mode 0o755 whatever the umask; never leave half a script.
 
-    The script is made executable (0o755), whatever the umask. Its folder must exist.
+    A new file is written in place: a failed write removes it. An existing one, from a build
+    that did not clean the site, is replaced through a temporary file, so no reader of the old
+    script sees half of the new one. The folder must exist.
     """
-    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    data = text.encode("utf-8")
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        _write_new(temporary, data)
+        try:
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+    else:
+        _write_new(path, data, handle)
+
+
+def _write_new(path: Path, data: bytes, handle: int | None = None) -> None:
+    """Write `data` to the new file `path` (open as `handle`), or remove what was written."""
+    if handle is None:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
+            stream.write(data)
             os.fchmod(stream.fileno(), 0o755)
-        os.replace(temporary, path)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         raise
