@@ -46,7 +46,7 @@ class Plan:
     replay_runs: int
 
 
-FULL = Plan("full", 15, 500, 5, 7, {100: 3, 500: 0, 2000: 1}, 15)
+FULL = Plan("full", 15, 500, 7, 7, {100: 3, 500: 0, 2000: 1}, 15)
 QUICK = Plan("quick", 4, 80, 2, 5, {20: 1, 80: 0}, 4)
 
 
