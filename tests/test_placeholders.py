@@ -211,7 +211,8 @@ def test_a_shift_is_no_here_document(code: str, tmp_path: Path) -> None:
 PIECES = (
     *("git", "push", " ", " ", "\t", "\n", "\n", ";", "&&", "=", "<", ">", "<<<", "EOF"),
     *("<your url>", "<my_repo name>", "x<your url>", "<a b>", "<git dir>", "<home dir>"),
-    *("#", " # ", "#x", "a#b", "'", '"', "$", "$(", "(", ")", "`", "\\", "<<", "<<EOF"),
+    *("#", " # ", "#x", "a#b", ";#", "'", '"', "$", "$(", "(", ")", "`", "\\", "<<", "<<EOF"),
+    *('"<your url>"', '"a #b"', '"it\'s"', "\\\n", '"x"#y'),
 )
 
 

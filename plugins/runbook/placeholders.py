@@ -115,8 +115,11 @@ def _heredoc(code: str, start: int) -> tuple[int, str, bool, bool] | None:
 # The characters that can change the quoting context or start a placeholder; the lexer copies
 # every other run of text in one go.
 _SPECIAL = re.compile(r"""[<'"\\$()`#\n]""")
-# What the plain reading of a line (`_plain_lines`) cannot take before its comment, if any.
-_NOT_PLAIN = re.compile(r"""['"\\$()`]|<<""")
+# The command part of a line that the plain reading (`_plain_lines`) can take: words without
+# single quotes, `$`, parentheses, backticks or `<<`; double-quoted strings on the line without
+# `$`, backticks or backslashes; a `#` inside a word. What follows it must be nothing, a comment
+# or the backslash that continues the line.
+_PLAIN_COMMAND = re.compile(r"""(?:[^'"\\$()`<#\n]|<(?!<)|"[^"$`\\\n]*"|(?<=[^ \t;|&])\#)*""")
 
 
 class _Lexer:
@@ -321,14 +324,18 @@ def substitute(code: str, first_line: int = 1) -> tuple[str, list[Placeholder]]:
     commands = _plain_lines(code)
     if commands is None:
         return lexer.run(), lexer.found
-    # Code without quotes, substitutions or here-documents: each placeholder outside a comment
-    # stands bare, as the lexer would find, and the rest is copied as it is.
+    # Code without single quotes, substitutions or here-documents: each placeholder outside a
+    # comment stands bare, or in a double-quoted string, as the lexer would find.
     position = 0
     for match in PLACEHOLDER.finditer(code):
         start = match.start()
+        line_start = code.rfind("\n", 0, start) + 1
         if start < commands[code.count("\n", 0, start)]:
             lexer.out.append(code[position:start])
+            quoted = code.count('"', line_start, start) % 2 == 1
+            lexer.stack.append("dq" if quoted else "bare")
             end = lexer.placeholder(start, names=True)
+            lexer.stack.pop()
             assert end is not None  # the same pattern, at the same place
             position = end
     lexer.out.append(code[position:])
@@ -336,22 +343,19 @@ def substitute(code: str, first_line: int = 1) -> tuple[str, list[Placeholder]]:
 
 
 def _plain_lines(code: str) -> list[int] | None:
-    """Return where each line's comment starts, if every line's command is plain; else None.
+    """Return where each line's command part ends, if every line is plain; else None.
 
-    A plain command has no quotes, backslashes, `$`, parentheses, backticks or `<<`: nothing
-    that carries a quoting context past a word or a line. A line without a comment counts as
-    commented from its end.
+    A plain line carries no quoting context past itself or its words (see `_PLAIN_COMMAND`):
+    what its command part leaves is nothing, a comment, or a final backslash.
     """
     ends: list[int] = []
     start = 0
     for line in code.split("\n"):
-        hash_mark = line.find("#")
-        # A `#` starts a comment at the start of a word only; elsewhere, let the lexer decide.
-        if hash_mark > 0 and line[hash_mark - 1] not in " \t":
+        match = _PLAIN_COMMAND.match(line)  # the longest plain start: it always matches
+        command = match.end() if match else 0
+        rest = line[command:]
+        if rest and rest[0] != "#" and rest != "\\":
             return None
-        command = line if hash_mark < 0 else line[:hash_mark]
-        if _NOT_PLAIN.search(command):
-            return None
-        ends.append(start + len(command))
+        ends.append(start + command)
         start += len(line) + 1
     return ends
