@@ -76,7 +76,7 @@ class Fence:
     """A fenced code block: where it opens, its header and its text as the renderer shows it.
 
     Treat it as read-only. It is not frozen because a page makes one per block, and a frozen
-    dataclass costs three times as much to make.
+    dataclass costs several times as much to make.
     """
 
     line: int

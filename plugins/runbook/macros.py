@@ -1,8 +1,9 @@
 """mkdocs-macros module: keep fenced code out of Jinja, and describe the runbooks in the docs.
 
-Listed in `mkdocs.yml` under `macros: modules:`. Before Jinja renders a page every fenced block
-is set aside and it is put back after, so `{{ x }}`, `{% raw %}` or `${#a[@]}` in code reaches
-the reader, and the script, verbatim.
+Listed in `mkdocs.yml` under `macros: modules:`. Before Jinja renders a page every block the
+renderer shows as code is set aside and it is put back after, so `{{ x }}`, `{% raw %}` or
+`${#a[@]}` in code reaches the reader, and the script, verbatim. The blocks are normally the ones
+the runbook plugin has just found in the page's source; without them the guard scans the page.
 """
 
 from __future__ import annotations

@@ -116,7 +116,8 @@ def _heredoc(code: str, start: int) -> tuple[int, str, bool, bool] | None:
 # every other run of text in one go.
 _SPECIAL = re.compile(r"""[<'"\\$()`#\n]""")
 # The command part of a line that the plain reading (`_plain_lines`) can take: words without
-# single quotes, `$`, parentheses, backticks or `<<`; double-quoted strings on the line without
+# single quotes, backslashes, `$`, parentheses, backticks or `<<`; double-quoted strings on the
+# line without
 # `$`, backticks or backslashes; a `#` inside a word. What follows it must be nothing, a comment
 # or the backslash that continues the line.
 _PLAIN_COMMAND = re.compile(r"""(?:[^'"\\$()`<#\n]|<(?!<)|"[^"$`\\\n]*"|(?<=[^ \t;|&])\#)*""")
