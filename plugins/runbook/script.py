@@ -19,25 +19,28 @@ runbook_begin() {
   runbook_step=$1
   printf 'runbook: step %s\\n' "$1" >&2
 }
+# Say which step failed, with its exit status, once.
+runbook_report() {
+  runbook_reported=1
+  printf 'runbook: step %s failed with exit status %d\\n' "$runbook_step" "$1" >&2
+}
 runbook_failed() {
   local status=$?
-  runbook_reported=1
-  printf 'runbook: step %s failed with exit status %d\\n' "$runbook_step" "$status" >&2
+  runbook_report "$status"
   exit "$status"
 }
 # An unset variable, a failure inside a function or an `exit` ends bash without the ERR trap.
 runbook_exit() {
   local status=$?
   if ((status != 0)) && [[ -n $runbook_step && -z $runbook_reported ]]; then
-    printf 'runbook: step %s failed with exit status %d\\n' "$runbook_step" "$status" >&2
+    runbook_report "$status"
   fi
 }
 # bash does not stop for a failure inside `a && b`: a step's last status must still be 0.
 runbook_end() {
   local status=$?
   ((status == 0)) && return
-  runbook_reported=1
-  printf 'runbook: step %s failed with exit status %d\\n' "$runbook_step" "$status" >&2
+  runbook_report "$status"
   exit "$status"
 }
 trap runbook_failed ERR
