@@ -205,7 +205,6 @@ class _Scanner:
         "literal",
         "raw_comment",
         "strict",
-        "tab_groups",
         "tab_labels",
         "tab_sets",
     )
@@ -229,7 +228,6 @@ class _Scanner:
         self.literal = False
         # Whether the line is in the first paragraph of a list item.
         self.item_text = False
-        self.tab_groups = 0
         self.tab_sets: dict[int, int] = {}
         self.tab_labels: dict[int, list[str]] = {}
         self.directive: tuple[int, str] | None = None
@@ -373,8 +371,7 @@ class _Scanner:
             assert tab is not None
             group = self.tab_sets.get(indent)
             if group is None or "!" in tab["flags"]:
-                self.tab_groups += 1
-                group = self.tab_groups
+                group = len(self.tab_labels) + 1  # tab sets are numbered from 1, in page order
             self.tab_sets[indent] = group
             label = tab_label(tab["label"])
             self.tab_labels.setdefault(group, []).append(label)
