@@ -1,18 +1,112 @@
-"""The `runbook` plugin's options in `mkdocs.yml`, shared by the build and the CLI."""
+"""The `runbook` plugin's options in `mkdocs.yml`, each checked where it is declared."""
 
 from __future__ import annotations
 
+import posixpath
 import re
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-import yaml
 from mkdocs.config import config_options as c
-from mkdocs.config.base import Config
-from mkdocs.exceptions import ConfigurationError
-from mkdocs.utils.yaml import yaml_load
+from mkdocs.config.base import Config, ValidationError
 
-from runbook.runbook import COMMAND_TITLE, SHELL_LANGUAGES, Selection
+SHELL_LANGUAGES = ("sh", "bash", "shell", "zsh")
+COMMAND_TITLE = r"Execute the following command\(s\) in a terminal"
+_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A placeholder's value that is a fresh bare Git repository, named `name`, per replay."""
+
+    name: str
+
+
+Value = str | Remote
+
+
+class Pattern(c.Type[str]):
+    """A regular expression that must compile; the option's value is the pattern's text."""
+
+    def __init__(self, default: str) -> None:
+        super().__init__(str, default=default)
+
+    def run_validation(self, value: object) -> str:
+        text = super().run_validation(value)
+        try:
+            re.compile(text)
+        except re.error as error:
+            raise ValidationError(f"not a regular expression: {error}") from None
+        return text
+
+
+class SiteFolder(c.Type[str]):
+    """A folder inside the built site, given relative to it with `/`: no `..`, no absolute path."""
+
+    def __init__(self, default: str) -> None:
+        super().__init__(str, default=default)
+
+    def run_validation(self, value: object) -> str:
+        text = super().run_validation(value)
+        folder = posixpath.normpath(text.replace("\\", "/"))
+        if posixpath.isabs(folder) or re.match(r"[A-Za-z]:", folder):
+            raise ValidationError(f"{text!r} must be a folder inside the site, not absolute")
+        if folder == ".." or folder.startswith("../") or folder == ".":
+            raise ValidationError(f"{text!r} must be a folder inside the site")
+        return folder
+
+
+def read_value(name: str, value: object) -> Value:
+    """Return the test value of placeholder variable `name`: a string or a fresh remote."""
+    if not _VARIABLE.fullmatch(name):
+        raise ValidationError(f"{name!r} is not a placeholder's variable (such as MY_BUCKET_NAME)")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and set(value) == {"remote"} and isinstance(value["remote"], str):
+        remote = value["remote"]
+        if not re.fullmatch(r"[\w.-]+", remote) or remote.startswith("."):
+            raise ValidationError(f"{name}: a remote's name is one folder name, not {remote!r}")
+        return Remote(remote)
+    raise ValidationError(
+        f"{name}: a value is a string, or {{remote: NAME}} for a fresh bare repository"
+    )
+
+
+class Values(c.BaseConfigOption[dict[str, Value]]):
+    """Placeholders' values in a replay, by variable: `{VAR: text}` or `{VAR: {remote: N}}`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.default: dict[str, Value] = {}
+
+    def run_validation(self, value: object) -> dict[str, Value]:
+        if not isinstance(value, dict):
+            raise ValidationError("expected a mapping of placeholder variables to values")
+        return {str(name): read_value(str(name), item) for name, item in value.items()}
+
+
+class States(c.BaseConfigOption[dict[str, str]]):
+    """Named start states, each a bash script (path relative to `mkdocs.yml`) that builds it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.default: dict[str, str] = {}
+
+    def pre_validation(self, config: Config, key_name: str) -> None:
+        self.script = c.File(exists=True)
+        self.script.pre_validation(config, key_name)
+
+    def run_validation(self, value: object) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise ValidationError("expected a mapping of state names to bash scripts")
+        states = {}
+        for name, script in value.items():
+            if not re.fullmatch(r"[\w.-]+", str(name)) or str(name).endswith(".md"):
+                raise ValidationError(f"{name!r} cannot name a state (letters, digits, . _ -)")
+            try:
+                states[str(name)] = self.script.run_validation(script)
+            except ValidationError as error:
+                raise ValidationError(f"{name}: {error}") from None
+        return states
 
 
 class RunbookConfig(Config):
@@ -20,68 +114,13 @@ class RunbookConfig(Config):
     """Publish each page's scripts and download links; `false` turns the plugin off."""
     languages = c.ListOfItems(c.Type(str), default=list(SHELL_LANGUAGES))
     """Languages of the fenced blocks that can be steps."""
-    title = c.Type(str, default=COMMAND_TITLE)
+    title = Pattern(default=COMMAND_TITLE)
     """Regular expression that the whole title of a step's block must match."""
-    script_dir = c.Type(str, default="runbooks")
-    """Folder of the built site that holds the scripts, mirroring the pages' paths."""
-
-
-class SettingsError(Exception):
-    """`mkdocs.yml` or the runbook options in it are wrong, at `line` when it is known."""
-
-    def __init__(self, message: str, line: int = 1) -> None:
-        super().__init__(message)
-        self.line = line
-
-
-def selection(config: RunbookConfig) -> Selection:
-    """Return the block selection the options describe; raise SettingsError for a bad title."""
-    try:
-        re.compile(config.title)
-    except re.error as error:
-        raise SettingsError(f"title is not a regular expression: {error}") from None
-    return Selection(tuple(config.languages), config.title)
-
-
-def _plugin_options(plugins: Any) -> dict[str, Any] | None:
-    entries = (
-        plugins.items()
-        if isinstance(plugins, dict)
-        else (
-            next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
-            for entry in plugins or ()
-        )
-    )
-    for name, options in entries:
-        if name == "runbook":
-            return dict(options or {})
-    return None
-
-
-def load(config_file: Path) -> tuple[RunbookConfig, Path]:
-    """Read the runbook options and the docs folder from an `mkdocs.yml`.
-
-    Without the file, or without the plugin listed in it, the defaults apply.
-    """
-    config = RunbookConfig()
-    docs_dir = config_file.parent / "docs"
-    options: dict[str, Any] = {}
-    if config_file.is_file():
-        try:
-            with config_file.open(encoding="utf-8") as stream:
-                site = yaml_load(stream) or {}
-        except (yaml.YAMLError, ConfigurationError) as error:
-            # MkDocs wraps the YAML error, which knows the line.
-            cause = error.__context__ if isinstance(error, ConfigurationError) else error
-            mark = getattr(cause, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 1
-            raise SettingsError(f"not valid YAML: {cause}".splitlines()[0], line) from None
-        if not isinstance(site, dict):
-            raise SettingsError("the configuration must be a mapping of settings")
-        docs_dir = config_file.parent / site.get("docs_dir", "docs")
-        options = _plugin_options(site.get("plugins")) or {}
-    config.load_dict(options)
-    errors, _ = config.validate()
-    if errors:
-        raise SettingsError("; ".join(f"{key}: {error}" for key, error in errors))
-    return config, docs_dir
+    script_dir = SiteFolder(default="runbooks")
+    """Folder of the built site that holds the scripts and downloads, mirroring the pages."""
+    states = States()
+    """Named start states: `{NAME: path/to/script.sh}`, run in an empty folder to build each."""
+    values = Values()
+    """Test values of placeholders for replays: `{VAR: text}` or `{VAR: {remote: NAME.git}}`."""
+    cache_dir = c.Type(str, default=".cache/plugin/runbook")
+    """Where built start-state downloads are kept between builds (relative to mkdocs.yml)."""

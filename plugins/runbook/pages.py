@@ -1,41 +1,79 @@
-"""Read pages from disk into runbooks, with the errors an author can act on."""
+"""Read a page's runbook from what the site makes of it: its source, its render and its HTML.
+
+`read_page` is what the plugin does with each page MkDocs renders. `read_markdown` renders a
+page itself, with the site's Markdown settings, for readers that have no build at hand (a macro,
+a test of a single page).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
+from mkdocs.utils.meta import get_data
+
+from runbook.crosscheck import check_page
 from runbook.errors import SourceError
-from runbook.runbook import Runbook, Selection, Variant, read_runbook
+from runbook.fences import FenceReader
+from runbook.render import Rendering, render
+from runbook.settings import page_settings
+from runbook.steps import Runbook, Selection, read_runbook
+from runbook.syntax import check_steps
 
 
-def read_page(path: Path, shown_as: str, selection: Selection) -> Runbook:
-    """Return the runbook of the Markdown file at `path`, named `shown_as` in messages."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise SourceError(1, f"cannot read: {error.strerror}", shown_as) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise SourceError(line, "not valid UTF-8 text", shown_as) from None
-    return read_runbook(shown_as, text, selection)
+@dataclass
+class PageReading:
+    """What was made of one page: its runbook, and the problems an author must fix."""
+
+    runbook: Runbook
+    errors: list[SourceError] = field(default_factory=list)
 
 
-def markdown_pages(folder: Path) -> list[Path]:
-    """Return the Markdown pages under `folder` that MkDocs builds by default, sorted.
+def body_of(source: str) -> tuple[str, Mapping[str, Any], int]:
+    """Return a page's Markdown without its front matter, the front matter, and how many lines
+    come before the body."""
+    body, meta = get_data(source)
+    if not source.endswith(body):
+        return body, meta, 0  # MkDocs took more than a prefix: keep the body's own lines
+    return body, meta, source[: len(source) - len(body)].count("\n")
 
-    MkDocs leaves out files and folders whose names start with a dot, and `templates/`.
+
+def read_page(
+    path: str,
+    source: str,
+    rendering: Rendering,
+    html: str,
+    reader: FenceReader,
+    selection: Selection,
+) -> PageReading:
+    """Return the runbook of the page at `path`, written as `source`, rendered as `html`.
+
+    Its steps are not checked as bash yet: see `check_steps`, which takes many pages at once.
     """
-    pages = []
-    for path in folder.rglob("*.md"):
-        parts = path.relative_to(folder).parts
-        if not any(part.startswith(".") for part in parts) and parts[0] != "templates":
-            pages.append(path)
-    return sorted(pages)
+    body, meta, offset = body_of(source)
+    try:
+        settings = page_settings(meta, source)
+    except SourceError as error:
+        return PageReading(Runbook(path, (), ()), [error.at(path)])
+    runbook, errors = read_runbook(path, reader.read(body), rendering, selection, settings, offset)
+    if not errors:
+        errors = check_page(path, html, runbook.steps, selection)
+    return PageReading(runbook, errors)
 
 
-def script_name(page: str, variant: Variant) -> str:
-    """Return the script's path for a page and variant: `a/page.md` -> `a/page-github.sh`."""
-    stem = page[: -len(".md")] if page.endswith(".md") else page
-    return f"{stem}-{variant.slug}.sh" if variant.slug else f"{stem}.sh"
+def read_markdown(
+    path: str,
+    source: str,
+    extensions: Sequence[object],
+    configs: Mapping[str, object],
+    selection: Selection | None = None,
+) -> PageReading:
+    """Render the page at `path` with the given Markdown settings and read its runbook whole."""
+    body, _, _ = body_of(source)
+    html, rendering = render(body, extensions, configs)
+    reader = FenceReader.configured(extensions, configs)
+    reading = read_page(path, source, rendering, html, reader, selection or Selection())
+    if not reading.errors:
+        reading.errors = check_steps(reading.runbook.steps)
+    return reading

@@ -2,13 +2,15 @@
 
 A placeholder is two or more words between angle brackets, inside a command. The script reads
 it from an environment variable, and `substitute` writes the expansion that fits the quoting
-context it stands in, so that the value is always data, never code.
+context it stands in, so that the shell takes the value as data, never as code. A `<...>` the
+page treats as literal text (a template marker, see `steps.py`) is left as written.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 
 from runbook.errors import SourceError
@@ -75,6 +77,42 @@ RESERVED_NAMES = frozenset(
     ]
 )
 RESERVED_PREFIXES = ("GIT_", "BASH", "LC_", "LD_", "SSH_", "RUNBOOK_")
+# Variables that programs a guide runs read from the environment, by the program: the script's
+# variables are in every step's environment, so such a name would change what every step does.
+READ_BY_PROGRAMS = {
+    "AWS_": "the AWS CLI and SDKs",
+    "AZURE_": "the Azure CLI and SDKs",
+    "CLOUDSDK_": "gcloud",
+    "GOOGLE_APPLICATION_CREDENTIALS": "Google Cloud's SDKs",
+    "GOOGLE_CLOUD_PROJECT": "Google Cloud's SDKs",
+    "PIP_": "pip",
+    "UV_": "uv",
+    "CONDA_": "conda",
+    "PYTHON": "Python",
+    "NPM_CONFIG_": "npm",
+    "NODE_OPTIONS": "Node.js",
+    "DOCKER_HOST": "docker",
+    "DOCKER_CONFIG": "docker",
+    "DOCKER_CONTEXT": "docker",
+    "DOCKER_BUILDKIT": "docker",
+    "DOCKER_DEFAULT_PLATFORM": "docker",
+    "KUBECONFIG": "kubectl",
+    "HELM_": "helm",
+    "HF_": "Hugging Face's libraries",
+    "MLFLOW_": "MLflow",
+    "DVC_": "DVC",
+    "GH_": "the GitHub CLI",
+    "GITHUB_TOKEN": "the GitHub CLI",
+    "GITLAB_TOKEN": "the GitLab CLI",
+    "GITLAB_HOST": "the GitLab CLI",
+    "CUDA_VISIBLE_DEVICES": "CUDA",
+    "TF_": "TensorFlow and Terraform",
+    "REQUESTS_CA_BUNDLE": "Python's requests",
+    "SSL_CERT_FILE": "OpenSSL",
+    "CURL_CA_BUNDLE": "curl",
+    "JAVA_HOME": "Java tools",
+    "PG": "PostgreSQL's clients",
+}
 
 
 @dataclass(slots=True)
@@ -95,8 +133,14 @@ def variable_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
 
 
-def is_reserved(name: str) -> bool:
-    return name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES)
+def reserved(name: str) -> str | None:
+    """Say why `name` cannot be a placeholder's variable, or return None if it can."""
+    if name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES):
+        return "which the shell or git relies on"
+    for start, program in READ_BY_PROGRAMS.items():
+        if name.startswith(start):
+            return f"which {program} read(s) from the environment: every step would see it"
+    return None
 
 
 def _heredoc(code: str, start: int) -> tuple[int, str, bool, bool] | None:
@@ -126,42 +170,55 @@ _PLAIN_COMMAND = re.compile(r"""(?:[^'"\\$()`<#\n]|<(?!<)|"[^"$`\\\n]*"|(?<=[^ \
 class _Lexer:
     """Walks shell code once, tracking the quoting context each placeholder stands in."""
 
-    def __init__(self, code: str, first_line: int) -> None:
+    def __init__(self, code: str, first_line: int, literal: Container[str] = frozenset()) -> None:
         self.code = code
         self.first_line = first_line
+        self.literal = literal
         self.out: list[str] = []
         self.found: list[Placeholder] = []
         self.stack = ["bare"]
+        # Where each context of the stack opened, in `code`.
+        self.opened = [0]
         self.heredocs: list[tuple[str, bool, bool]] = []
+        # A here-document whose delimiter never comes, and where it opened.
+        self.unterminated: tuple[str, int] | None = None
+
+    def push(self, state: str, at: int) -> None:
+        self.stack.append(state)
+        self.opened.append(at)
+
+    def pop(self) -> None:
+        self.stack.pop()
+        self.opened.pop()
 
     def line_at(self, index: int) -> int:
         return self.first_line + self.code.count("\n", 0, index)
 
-    def placeholder(self, index: int, names: bool) -> int | None:
+    def placeholder(self, index: int) -> int | None:
+        """Bind the placeholder at `index`, if one stands there; return where it ends."""
         match = PLACEHOLDER.match(self.code, index)
         if match is None:
             return None
+        if match[1] in self.literal:
+            self.out.append(match[0])
+            return match.end()
         name = variable_name(match[1])
         line = self.line_at(index)
-        if is_reserved(name):
-            raise SourceError(
-                line, f"placeholder {match[0]} would set {name}, which the shell or git relies on"
-            )
+        why = reserved(name)
+        if why is not None:
+            raise SourceError(line, f"placeholder {match[0]} would set {name}, {why}")
         self.found.append(Placeholder(match[1], name, line))
-        if names:
-            state = self.stack[-1]
-            state = state if state in ("dq", "sq", "ansi", "heredoc") else "bare"
-            self.out.append(
-                {
-                    "bare": f'"${{{name}}}"',
-                    "dq": f"${{{name}}}",
-                    "sq": f"'\"${{{name}}}\"'",
-                    "ansi": f"'\"${{{name}}}\"$'",
-                    "heredoc": f"${{{name}}}",
-                }[state]
-            )
-        else:
-            self.out.append(match[0])
+        state = self.stack[-1]
+        state = state if state in ("dq", "sq", "ansi", "heredoc") else "bare"
+        self.out.append(
+            {
+                "bare": f'"${{{name}}}"',
+                "dq": f"${{{name}}}",
+                "sq": f"'\"${{{name}}}\"'",
+                "ansi": f"'\"${{{name}}}\"$'",
+                "heredoc": f"${{{name}}}",
+            }[state]
+        )
         return match.end()
 
     def run(self) -> str:
@@ -178,7 +235,7 @@ class _Lexer:
             state = self.stack[-1]
             char = code[i]
             if char == "<" and state != "comment":
-                end = self.placeholder(i, names=True)
+                end = self.placeholder(i)
                 if end is not None:
                     i = end
                     continue
@@ -186,40 +243,40 @@ class _Lexer:
             step = 1
             if state == "sq":
                 if char == "'":
-                    self.stack.pop()
+                    self.pop()
             elif state == "ansi":
                 if char == "\\":
                     step = 2
                 elif char == "'":
-                    self.stack.pop()
+                    self.pop()
             elif state == "comment":
                 if char == "\n":
-                    self.stack.pop()
+                    self.pop()
                     continue
             elif state in ("arith", "aparen"):
                 # `$(( ))` and `(( ))`: `<<` shifts bits here, it opens no here-document.
                 if state == "arith" and code.startswith("))", i):
-                    self.stack.pop()
+                    self.pop()
                     step = 2
                 elif char == "(":
-                    self.stack.append("aparen")
+                    self.push("aparen", i)
                 elif char == ")" and state == "aparen":
-                    self.stack.pop()
+                    self.pop()
                 elif char in "\"'$`":
                     step = self._bare(i, state)
             elif state == "dq":
                 if char == "\\":
                     step = 2
                 elif char == '"':
-                    self.stack.pop()
+                    self.pop()
                 elif code.startswith("$((", i):
-                    self.stack.append("arith")
+                    self.push("arith", i)
                     step = 3
                 elif two == "$(":
-                    self.stack.append("sub")
+                    self.push("sub", i)
                     step = 2
                 elif char == "`":
-                    self.stack.append("tick")
+                    self.push("tick", i)
             else:  # bare, or inside $( ), ( ) or backticks, where the shell reads words again
                 step = self._bare(i, state)
                 if step == 0:
@@ -236,29 +293,29 @@ class _Lexer:
         if char == "\\":
             return 2
         if char == "'":
-            self.stack.append("sq")
+            self.push("sq", i)
         elif two == "$'":
-            self.stack.append("ansi")
+            self.push("ansi", i)
             return 2
         elif char == '"':
-            self.stack.append("dq")
+            self.push("dq", i)
         elif code.startswith("$((", i) or (two == "((" and state != "arith"):
-            self.stack.append("arith")
+            self.push("arith", i)
             return len(two) + (char == "$")
         elif two == "$(":
-            self.stack.append("sub")
+            self.push("sub", i)
             return 2
         elif char == "(":
-            self.stack.append("paren")
+            self.push("paren", i)
         elif char == ")" and state in ("sub", "paren"):
-            self.stack.pop()
+            self.pop()
         elif char == "`":
             if state == "tick":
-                self.stack.pop()
+                self.pop()
             else:
-                self.stack.append("tick")
+                self.push("tick", i)
         elif char == "#" and (i == 0 or code[i - 1] in " \t\n;|&("):
-            self.stack.append("comment")
+            self.push("comment", i)
         elif two == "<<":
             heredoc = _heredoc(code, i + 2)
             if heredoc is not None:
@@ -276,6 +333,7 @@ class _Lexer:
         self.out.append("\n")
         i += 1
         for word, quoted, tabs in self.heredocs:
+            opened = i - 1
             while i < len(code):
                 end = code.find("\n", i)
                 end = len(code) if end < 0 else end
@@ -285,22 +343,25 @@ class _Lexer:
                     i = end + 1
                     break
                 i = self._heredoc_line(i, end, quoted)
+            else:
+                self.unterminated = self.unterminated or (word, opened)
         self.heredocs = []
         return i
 
     def _heredoc_line(self, i: int, end: int, quoted: bool) -> int:
         code = self.code
-        self.stack.append("heredoc")
+        self.push("heredoc", i)
         while i <= end and i < len(code):
             if code[i] == "<":
-                stop = self.placeholder(i, names=not quoted)
+                match = PLACEHOLDER.match(code, i)
+                if match is not None and quoted and match[1] not in self.literal:
+                    raise SourceError(
+                        self.line_at(i),
+                        f"placeholder {match[0]} is in a quoted here-document, where no value "
+                        "can be put; use an unquoted delimiter, or mark it literal",
+                    )
+                stop = self.placeholder(i)
                 if stop is not None:
-                    if quoted:
-                        raise SourceError(
-                            self.line_at(i),
-                            f"placeholder {code[i:stop]} is in a quoted here-document, "
-                            "where no value can be put; use an unquoted delimiter",
-                        )
                     i = stop
                     continue
             if code[i] == "\\" and not quoted:
@@ -309,19 +370,22 @@ class _Lexer:
                 continue
             self.out.append(code[i])
             i += 1
-        self.stack.pop()
+        self.pop()
         return i
 
 
-def substitute(code: str, first_line: int = 1) -> tuple[str, list[Placeholder]]:
+def substitute(
+    code: str, first_line: int = 1, literal: frozenset[str] = frozenset()
+) -> tuple[str, list[Placeholder]]:
     """Return `code` with each placeholder replaced by its variable, and the placeholders found.
 
-    `first_line` is the page line of the code's first line, for errors and for the report.
-    Raises `SourceError` for a placeholder that would shadow a reserved variable.
+    `first_line` is the page line of the code's first line, for errors and for the report. The
+    texts in `literal` are template markers: they stay as written. Raises `SourceError` for a
+    placeholder whose variable the shell, git or another program already uses.
     """
     if PLACEHOLDER.search(code) is None:
         return code, []  # most commands have none: nothing to bind, nothing to check
-    lexer = _Lexer(code, first_line)
+    lexer = _Lexer(code, first_line, literal)
     commands = _plain_lines(code)
     if commands is None:
         return lexer.run(), lexer.found
@@ -334,13 +398,59 @@ def substitute(code: str, first_line: int = 1) -> tuple[str, list[Placeholder]]:
         if start < commands[code.count("\n", 0, start)]:
             lexer.out.append(code[position:start])
             quoted = code.count('"', line_start, start) % 2 == 1
-            lexer.stack.append("dq" if quoted else "bare")
-            end = lexer.placeholder(start, names=True)
-            lexer.stack.pop()
+            lexer.push("dq" if quoted else "bare", start)
+            end = lexer.placeholder(start)
+            lexer.pop()
             assert end is not None  # the same pattern, at the same place
             position = end
     lexer.out.append(code[position:])
     return "".join(lexer.out), lexer.found
+
+
+class _Everything:
+    def __contains__(self, text: object) -> bool:
+        return True
+
+
+_OPENERS = {
+    "sq": "a ' quote",
+    "dq": 'a " quote',
+    "ansi": "a $' quote",
+    "tick": "a ` command substitution",
+    "sub": "a $( command substitution",
+    "paren": "a ( subshell",
+    "arith": "an arithmetic (( expression",
+    "aparen": "a ( inside an arithmetic expression",
+}
+
+
+def unfinished(code: str) -> tuple[int, str] | None:
+    """Return the line (from 1) and a description of what shell `code` leaves open, if anything.
+
+    Open means that bash would read on past the code's end: a quote or substitution that never
+    closes, a here-document whose delimiter never comes, or a final backslash.
+    """
+    lexer = _Lexer(code, 1, _Everything())
+    lexer.run()
+    if lexer.heredocs:  # a here-document operator on the code's last line
+        return lexer.line_at(len(code)), f"here-document <<{lexer.heredocs[0][0]} has no lines"
+    if lexer.unterminated is not None:
+        word, at = lexer.unterminated
+        return (
+            lexer.line_at(at),
+            f"here-document <<{word} never ends: its delimiter line {word} must come before "
+            "the block ends",
+        )
+    for state, at in zip(reversed(lexer.stack), reversed(lexer.opened), strict=True):
+        if state in _OPENERS:
+            return lexer.line_at(at), f"{_OPENERS[state]} opens here and never closes"
+    trailing = len(code) - len(code.rstrip("\\"))
+    if trailing % 2 and lexer.stack[-1] == "bare":
+        return (
+            lexer.line_at(len(code)),
+            "the last line ends with a backslash, which would join it to what runs next",
+        )
+    return None
 
 
 def _plain_lines(code: str) -> list[int] | None:

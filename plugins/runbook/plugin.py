@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import File
+from mkdocs.utils import write_file
 
-from runbook.config import RunbookConfig, SettingsError, selection
+from runbook.config import RunbookConfig
 from runbook.errors import SourceError
-from runbook.fences import Fence, scan
-from runbook.pages import script_name
-from runbook.runbook import Selection, runbook_of
-from runbook.script import render_script
+from runbook.fences import FenceReader
+from runbook.pages import PageReading, read_page
+from runbook.render import Recorder, Rendering
+from runbook.script import render_script, script_name
+from runbook.session import start_errors
+from runbook.states import StateError, bundle_name, make_bundle
+from runbook.steps import Runbook, Selection
+from runbook.syntax import check_steps
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.files import Files
     from mkdocs.structure.nav import Navigation
@@ -29,91 +35,130 @@ log = get_plugin_logger(__name__)
 
 
 @dataclass(frozen=True)
-class _Layout:
-    """A page's Markdown as MkDocs gives it to plugins, and the fences of its source."""
-
-    markdown: str
-    offset: int
-    fences: list[Fence]
-
-
-@dataclass(frozen=True)
 class ScriptLink:
     """A published script as the page template shows it."""
 
-    variant: str
+    label: str
     url: str
     steps: int
+    take_over: bool = False
+
+
+def selection_of(config: RunbookConfig) -> Selection:
+    return Selection(tuple(config.languages), config.title)
 
 
 class RunbookPlugin(BasePlugin[RunbookConfig]):
     def on_config(self, config: MkDocsConfig) -> None:
-        """Check the options once per build."""
+        """Read the options once per build, and follow each page's render."""
         if not self.config.enabled:
             return
+        self.selection = selection_of(self.config)
         try:
-            self.selection: Selection = selection(self.config)
-        except SettingsError as error:
+            self.fence_reader = FenceReader.configured(
+                config.markdown_extensions, config.mdx_configs
+            )
+        except ValueError as error:
             raise PluginError(f"runbook: {error}") from None
+        self.recorder = Recorder()
+        config.markdown_extensions.append(self.recorder)  # type: ignore[arg-type]
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        """Start each build, `mkdocs serve` rebuilds included, with no scripts."""
+        """Start each build, `mkdocs serve` rebuilds included, with no pages read."""
+        self.pages: dict[str, PageReading] = {}
         self.scripts: dict[str, str] = {}
         self.links: dict[str, list[ScriptLink]] = {}
-        self.last_page: _Layout | None = None
+        self.downloads: set[str] = set()
+        self.page_names: set[str] = set()
 
-    # Before mkdocs-macros, whose code guard (`runbook.macros`) reuses the page's scan.
-    @event_priority(50)
-    def on_page_markdown(
-        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
-    ) -> None:
-        """Read the page's source, as the CLI does, into its runbook and scripts."""
-        self.last_page = None
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> None:
+        """Publish the repository of each named start state, for readers who take over."""
         if not self.config.enabled:
             return
-        path = page.file.src_uri
-        source = page.file.content_string
-        try:
-            layout = scan(source)
-            # MkDocs gives plugins the page's Markdown without what it reads as metadata (YAML
-            # front matter, or MultiMarkdown lines) and the blank lines after it: the same
-            # lines as the source's last ones, after `offset` others.
-            if source.endswith(markdown):
-                removed = source[: len(source) - len(markdown)]
-                offset = len(removed.replace("\r\n", "\n").replace("\r", "\n").split("\n")) - 1
-                self.last_page = _Layout(markdown, offset, layout.fences)
-            runbook = runbook_of(path, layout, self.selection)
-        except SourceError as error:
-            log.warning(str(error.at(path)))
-            return
-        if not runbook.steps:
-            return
-        names = {
-            v.name: f"{self.config.script_dir}/{script_name(path, v)}" for v in runbook.variants
-        }
-        if len(set(names.values())) < len(names):
-            clash = ", ".join(repr(v) for v in names)
-            log.warning(f"{path}:1: tab labels {clash} give scripts the same file name; rename one")
-            return
-        links = []
-        for variant in runbook.variants:
-            self.scripts[names[variant.name]] = render_script(runbook, variant)
-            steps = len(runbook.steps_for(variant))
-            links.append(ScriptLink(variant.name, names[variant.name], steps))
-        self.links[path] = links
+        self.page_names = {file.src_uri for file in files.documentation_pages()}
+        cache = Path(config.config_file_path or ".").parent / self.config.cache_dir
+        for name, script in self.config.states.items():
+            try:
+                data = make_bundle(name, Path(script), cache)
+            except StateError as error:
+                raise PluginError(f"runbook: {error}") from None
+            if data is not None:
+                uri = f"{self.config.script_dir}/{bundle_name(name)}"
+                files.append(File.generated(config, uri, content=data))
+                self.downloads.add(name)
 
-    def fence_lines(self, markdown: str) -> list[tuple[int, int]] | None:
-        """Return the first and last line of each fenced block in a page's `markdown`.
+    # After other plugins: what this compares with the script is what the reader gets.
+    @event_priority(-100)
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> None:
+        """Read the page's runbook from its source and its render, and compare with its HTML."""
+        if not self.config.enabled:
+            return
+        assert page.markdown is not None
+        rendering = self.recorder.take(page.markdown) or Rendering(page.markdown)
+        self.pages[page.file.src_uri] = read_page(
+            page.file.src_uri,
+            page.file.content_string,
+            rendering,
+            html,
+            self.fence_reader,
+            self.selection,
+        )
 
-        The lines are counted in `markdown`. Returns None unless `markdown` is the page this
-        plugin read last, before any other plugin changed it.
-        """
-        page = self.last_page
-        if page is None or page.markdown != markdown:
-            return None
-        if page.fences and page.fences[0].line <= page.offset:
-            return None  # a fence in what MkDocs took as metadata: the guard reads for itself
-        return [(f.line - page.offset, f.end - page.offset) for f in page.fences]
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> None:
+        """Once every page is read: check each step's bash, then make the pages' scripts."""
+        if not self.config.enabled:
+            return
+        self.check()
+        for _path, reading in sorted(self.pages.items()):
+            for error in reading.errors:
+                log.warning(str(error))
+            if not reading.errors and reading.runbook.steps:
+                self.publish(reading.runbook)
+
+    def check(self) -> None:
+        """Add the errors found across pages: each page's start, and each step's bash."""
+        runbooks = {path: reading.runbook for path, reading in self.pages.items()}
+        for error in start_errors(runbooks, self.page_names, self.config):
+            self.pages[error.path].errors.append(error)
+        for path, reading in self.pages.items():
+            start = reading.runbook.settings.start
+            if reading.runbook.take_over and (start is None or start.name not in self.downloads):
+                reading.errors.append(
+                    SourceError(
+                        start.line if start else 1,
+                        "take-over steps need a start state to download: a named state of "
+                        "mkdocs.yml that builds a git repository",
+                        path,
+                    )
+                )
+        steps = [s for r in self.pages.values() if not r.errors for s in r.runbook.steps]
+        for error in check_steps(steps):
+            self.pages[error.path].errors.append(error)
+
+    def publish(self, runbook: Runbook) -> None:
+        """Make the scripts of a page's variants and paths, and the links to them."""
+        scripts: dict[str, tuple[ScriptLink, str]] = {}
+        for take_over in (False, True) if runbook.take_over else (False,):
+            for variant in runbook.variants:
+                url = f"{self.config.script_dir}/{script_name(runbook.path, variant, take_over)}"
+                label = variant.name or ("Script" if not take_over else "")
+                if take_over:
+                    label = f"Take over ({label})" if label else "Take over"
+                steps = len(runbook.steps_for(variant, take_over))
+                scripts[url] = (
+                    ScriptLink(label, url, steps, take_over),
+                    render_script(runbook, variant, take_over),
+                )
+        if len(scripts) < len(runbook.variants) * (2 if runbook.take_over else 1):
+            clash = ", ".join(repr(v.name) for v in runbook.variants)
+            log.warning(
+                f"{runbook.path}:1: tab labels {clash} give scripts the same file name; rename one"
+            )
+            return
+        self.links[runbook.path] = [link for link, _ in scripts.values()]
+        self.scripts.update({url: text for url, (_, text) in scripts.items()})
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
@@ -124,48 +169,10 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Write the scripts into the site, each whole or not at all."""
+        """Write the scripts into the site, executable."""
         if not self.config.enabled:
             return
-        folders: set[Path] = set()
         for name, text in self.scripts.items():
             path = Path(config.site_dir) / name
-            if path.parent not in folders:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(path.parent)
-            write_script(path, text)
-
-
-def write_script(path: Path, text: str) -> None:
-    """Write `text` to `path`, mode 0o755 whatever the umask; never leave half a script.
-
-    A new file is written in place: a failed write removes it. An existing one, from a build
-    that did not clean the site, is replaced through a temporary file, so no reader of the old
-    script sees half of the new one. The folder must exist.
-    """
-    data = text.encode("utf-8")
-    try:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-        _write_new(temporary, data)
-        try:
-            os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-    else:
-        _write_new(path, data, handle)
-
-
-def _write_new(path: Path, data: bytes, handle: int | None = None) -> None:
-    """Write `data` to the new file `path` (open as `handle`), or remove what was written."""
-    if handle is None:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            os.fchmod(stream.fileno(), 0o755)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+            write_file(text.encode("utf-8"), str(path))
+            os.chmod(path, 0o755)

@@ -1,11 +1,17 @@
-"""Render a runbook variant as one bash script: the page's commands, in order, in one session."""
+"""Render a runbook variant as one bash script: the page's commands, in order, in one session.
+
+The script a reader downloads is the one the replay runs. Run by a reader, it says on stderr
+which step runs and which one failed. Run by the replay, it also reports each step's start and
+end, and its own completion, on file descriptor 3 with a token of that run (`RUNBOOK_EVENTS`);
+every step runs with descriptor 3 closed, so nothing a step prints can pass for progress.
+"""
 
 from __future__ import annotations
 
-from runbook.pages import script_name
 from runbook.placeholders import Placeholder
-from runbook.runbook import Runbook, Step, Variant
+from runbook.steps import Runbook, Step, Variant
 
+EVENTS_FD = 3
 STEP_MARKER = "runbook: step "
 FINISHED = "runbook: all steps passed"
 
@@ -15,9 +21,19 @@ set -euo pipefail
 runbook_start=$PWD
 runbook_step=
 runbook_reported=
+# The replay counts steps on descriptor 3, with the token of the run; no step can write there.
+runbook_token=${RUNBOOK_EVENTS-}
+unset RUNBOOK_EVENTS
+runbook_event() {
+  if [[ -n $runbook_token ]]; then printf '%s %s\\n' "$runbook_token" "$*" >&3; fi
+}
 runbook_begin() {
   runbook_step=$1
   printf 'runbook: step %s\\n' "$1" >&2
+  runbook_event start "$1"
+  # Each step runs as the page's first did, whatever the one before it changed.
+  set -e -o pipefail
+  trap runbook_failed ERR
 }
 # Say which step failed, with its exit status, once.
 runbook_report() {
@@ -39,34 +55,48 @@ runbook_exit() {
 # bash does not stop for a failure inside `a && b`: a step's last status must still be 0.
 runbook_end() {
   local status=$?
-  ((status == 0)) && return
-  runbook_report "$status"
-  exit "$status"
+  if ((status != 0)); then
+    runbook_report "$status"
+    exit "$status"
+  fi
+  runbook_event end "$runbook_step"
 }
 trap runbook_failed ERR
 trap runbook_exit EXIT
 """
 
 
+def script_name(page: str, variant: Variant, take_over: bool = False) -> str:
+    """Return a script's path: `a/page.md` -> `a/page.sh`, `a/page-github-take-over.sh`."""
+    stem = page[: -len(".md")] if page.endswith(".md") else page
+    parts = [stem, variant.slug, "take-over" if take_over else ""]
+    return "-".join(part for part in parts if part) + ".sh"
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _header(runbook: Runbook, variant: Variant, placeholders: list[Placeholder]) -> list[str]:
+def _header(
+    runbook: Runbook, variant: Variant, take_over: bool, placeholders: list[Placeholder]
+) -> list[str]:
     lines = [
         "#!/usr/bin/env bash",
         f"# The commands of {runbook.path}, in reading order, as one shell session.",
     ]
     if variant.name:
         lines.append(f"# Variant: {variant.name}.")
+    if take_over:
+        lines.append("# Take-over path: first the steps that set up the download, then the rest.")
     lines.append("# Generated from the page by runbook: change the page, not this script.")
-    lines.append("# Run it with bash from the folder where the page's first command runs.")
+    where = "the downloaded file is" if take_over else "the page's first command runs"
+    lines.append(f"# Run it with bash from the folder where {where}.")
     if placeholders:
         lines.append("# Set these environment variables first (the values the page leaves to you):")
         width = max(len(p.name) for p in placeholders)
         lines += [f"#   {p.name:<{width}}  <{p.text}>" for p in placeholders]
         example = " ".join(f"{p.name}=..." for p in placeholders)
-        name = script_name(runbook.path, variant).rsplit("/", 1)[-1]
+        name = script_name(runbook.path, variant, take_over).rsplit("/", 1)[-1]
         lines.append(f"# for example: {example} bash {name}")
     return lines
 
@@ -98,17 +128,16 @@ def _step(step: Step) -> list[str]:
     body = step.script.splitlines()
     if step.dir is not None:
         where = f'"$runbook_start"/{_quote(step.dir)}'
-        body = ["(", f"mkdir -p -- {where}", f"cd -- {where}", *body, ")"]
+        body = [f"mkdir -p -- {where}", f"cd -- {where}", *body]
     if step.fails:
-        # A subshell in an `if` ignores `set -e`; run it plainly and test its status after.
-        inner = body[1:-1] if step.dir is not None else body
+        # A subshell in an `if` ignores `set -e`: run it plainly and test its status after.
         lines += [
             "trap - ERR",
             "set +e",
             "(",
             "set -e",
-            *inner,
-            ")",
+            *body,
+            f") {EVENTS_FD}>&-",
             "runbook_status=$?",
             "set -e",
             "trap runbook_failed ERR",
@@ -118,19 +147,24 @@ def _step(step: Step) -> list[str]:
             '"$runbook_step" >&2',
             "  exit 1",
             "fi",
+            'runbook_event end "$runbook_step"',
         ]
+    elif step.dir is not None:
+        lines += ["(", *body, f") {EVENTS_FD}>&-", "runbook_end"]
     else:
-        lines += [*body, "runbook_end"]
+        # A group, not a subshell: a `cd` or a variable carries on to the next step.
+        lines += ["{", *body, f"}} {EVENTS_FD}>&-", "runbook_end"]
     return [*lines, ""]
 
 
-def render_script(runbook: Runbook, variant: Variant | None = None) -> str:
-    """Return the bash script that runs `variant` of `runbook` (the first variant for None)."""
+def render_script(runbook: Runbook, variant: Variant | None = None, take_over: bool = False) -> str:
+    """Return the bash script of `variant` of `runbook` (the first for None), on its normal path
+    or, with `take_over`, on its take-over path."""
     variant = variant or runbook.variant(None)
-    placeholders = runbook.placeholders(variant)
-    lines = [*_header(runbook, variant, placeholders), _PROLOGUE]
+    placeholders = runbook.placeholders(variant, take_over)
+    lines = [*_header(runbook, variant, take_over, placeholders), _PROLOGUE]
     lines += _checks(runbook.path, placeholders)
-    for step in runbook.steps_for(variant):
+    for step in runbook.steps_for(variant, take_over):
         lines += _step(step)
-    lines.append(f"printf '{FINISHED}\\n' >&2")
+    lines += ["runbook_event finished", f"printf '{FINISHED}\\n' >&2"]
     return "\n".join(lines) + "\n"

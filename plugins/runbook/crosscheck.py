@@ -1,0 +1,99 @@
+"""Compare the commands a rendered page shows with the steps of its script, block by block.
+
+This is the last word before a page's script is published: whatever read the page, the HTML a
+reader gets must show exactly the script's commands, in the same order, with the same text. The
+HTML is read as a browser would show it: HTML comments, scripts and styles hide what they hold.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from runbook.errors import SourceError
+from runbook.steps import Selection, Step
+
+_HIDDEN = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|template|textarea)\b.*?</\1\s*>", re.S)
+_BLOCK = re.compile(r'<div class="(?:language-(?P<lang>[^"\s]+) )?highlight">')
+_TITLE = re.compile(r'<span class="filename">(.*?)</span>', re.S)
+_CODE = re.compile(r"<code[^>]*>(.*?)</code>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class ShownBlock:
+    """A highlighted code block of a page's HTML: its language (if the HTML says), title, text."""
+
+    lang: str | None
+    title: str | None
+    text: str
+
+
+def shown_blocks(page_html: str) -> list[ShownBlock]:
+    """Return the highlighted code blocks a reader sees in `page_html`, in page order."""
+    visible = _HIDDEN.sub("", page_html)
+    blocks = []
+    for found in _BLOCK.finditer(visible):
+        code = _CODE.search(visible, found.end())
+        if code is None:
+            continue
+        head = visible[found.end() : code.start()]
+        title = _TITLE.search(head)
+        blocks.append(
+            ShownBlock(
+                found["lang"],
+                html.unescape(_TAG.sub("", title[1])) if title else None,
+                html.unescape(_TAG.sub("", code[1])),
+            )
+        )
+    return blocks
+
+
+def _shown_as(code: str) -> str:
+    """A step's code as the highlighter shows it: no blank lines around it, one final newline."""
+    return code.strip("\n") + "\n"
+
+
+def check_page(
+    path: str, page_html: str, steps: Sequence[Step], selection: Selection
+) -> list[SourceError]:
+    """Return a problem for each difference between the page's shown commands and `steps`."""
+    shown = [
+        block.text
+        for block in shown_blocks(page_html)
+        if block.title is not None
+        and selection.selects(
+            block.lang if block.lang is not None else selection.languages[0], block.title
+        )
+    ]
+    script = [_shown_as(step.code) for step in steps]
+    if shown == script:
+        return []
+    problems = []
+    matcher = difflib.SequenceMatcher(None, script, shown, autojunk=False)
+    for tag, first, last, start, end in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for step in steps[first:last]:
+            problems.append(
+                SourceError(
+                    step.line,
+                    "the script holds this command block, but the rendered page does not show "
+                    "it as a command",
+                    path,
+                )
+            )
+        for text in shown[start:end]:
+            first_line = (text.strip().splitlines() or [""])[0]
+            problems.append(
+                SourceError(
+                    steps[first - 1].line if first else 1,
+                    f"the rendered page shows a command block the script does not hold "
+                    f"({first_line!r}, after this line)",
+                    path,
+                )
+            )
+    return problems

@@ -1,0 +1,236 @@
+"""What a reader sees of a page's fences, told by the renderer itself.
+
+`Recorder` is a Markdown extension. Added to a Markdown instance (MkDocs' own, for each page it
+renders), it notes each fence SuperFences turns into a code block, then follows that block
+through the rest of the render: Python-Markdown puts a placeholder where the block goes, and
+wherever the placeholder ends up decides what the reader sees. In the page's element tree it is
+shown, inside the content tabs around it; in raw HTML it is shown unless an HTML comment holds
+it; and when an indented code block swallows it, SuperFences gives the fence back as text. No
+rule of Markdown is copied here: lists, lazy lines, blockquotes and comments are the renderer's
+business, and it has decided them all by the time the recorder looks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from xml.etree.ElementTree import Element
+
+import markdown
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER
+
+from runbook.fences import Header, Unread, superfences
+
+_PLACEHOLDER = re.compile(re.escape(HTML_PLACEHOLDER).replace("%s", r"([0-9]+)"))
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_SHORTCODE = re.compile(r":([\w+-]+):")
+# The icon sets Material ships: an icon-only tab is named after the icon, without its set.
+_ICON_SET = re.compile(r"^(?:material|simple|fontawesome-(?:brands|regular|solid)|octicons)-")
+_ICON_SIZE = re.compile(r"-(?:16|24)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Tab:
+    """One content tab that encloses a block: its tab set (numbered in page order) and label."""
+
+    group: int
+    label: str
+
+
+@dataclass(slots=True)
+class RenderedFence:
+    """A fence the renderer made a code block of, and whether and where a reader sees it.
+
+    `line` is its opening line in the text the renderer converted.
+    """
+
+    line: int
+    header: Header
+    text: str
+    key: int
+    shown: bool = False
+    tabs: tuple[Tab, ...] = ()
+
+    @property
+    def lang(self) -> str:
+        return self.header.lang
+
+    @property
+    def title(self) -> str | None:
+        return self.header.title
+
+
+@dataclass
+class Rendering:
+    """One render of a page: its Markdown, every fence in page order, and its tab sets."""
+
+    source: str
+    fences: list[RenderedFence] = field(default_factory=list)
+    tab_sets: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+
+def tab_label(raw: str) -> str:
+    """Return a tab's label as compared across tab sets: icon shortcodes and spacing removed.
+
+    A label of icons only is named after its icons: `:simple-github:` is `github`.
+    """
+    label = " ".join(_SHORTCODE.sub(" ", raw).split())
+    if label:
+        return label
+    icons = [_ICON_SIZE.sub("", _ICON_SET.sub("", name)) for name in _SHORTCODE.findall(raw)]
+    return " ".join(icons) or " ".join(raw.split())
+
+
+class Recorder(Extension, Unread):
+    """Records what each render shows of its fences; `take` hands a render's record over."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._renderings: list[Rendering] = []
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        rendering = Rendering("")
+        self._renderings.append(rendering)
+        del self._renderings[:-8]  # a page's own render is taken right after it
+        md.preprocessors.register(_Source(md, rendering), "runbook_source", 1000)
+        _follow_superfences(md, rendering)
+        labels: dict[Element, str] = {}
+        # Tab labels are read before inline Markdown turns icon shortcodes into SVG.
+        md.treeprocessors.register(_Labels(md, labels), "runbook_labels", 21)
+        md.treeprocessors.register(_Shown(md, rendering, labels), "runbook_shown", 19)
+
+    def take(self, source: str) -> Rendering | None:
+        """Return the latest record of a render of `source`, and forget every record."""
+        found = next((r for r in reversed(self._renderings) if r.source == source), None)
+        self._renderings.clear()
+        return found
+
+
+def render(
+    text: str, extensions: Sequence[object], configs: Mapping[str, object]
+) -> tuple[str, Rendering]:
+    """Render Markdown `text` with the given extensions; return its HTML and what it shows."""
+    recorder = Recorder()
+    others = [extension for extension in extensions if not isinstance(extension, Unread)]
+    md = markdown.Markdown(extensions=[*others, recorder], extension_configs=dict(configs))
+    html = md.convert(text)
+    rendering = recorder.take(text)
+    if rendering is None:  # an empty page never reaches the preprocessors
+        rendering = Rendering(text)
+    return html, rendering
+
+
+class _Source(Preprocessor):
+    def __init__(self, md: markdown.Markdown, rendering: Rendering) -> None:
+        super().__init__(md)
+        self.rendering = rendering
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.rendering.source = "\n".join(lines)
+        return lines
+
+
+def _follow_superfences(md: markdown.Markdown, rendering: Rendering) -> None:
+    """Note each fence SuperFences stores, with the placeholder that stands for it."""
+    pre = superfences(md)
+    store = pre.process_nested_block  # type: ignore[attr-defined]
+
+    def process_nested_block(ws: str, content: str, start: int, end: int) -> None:
+        header = Header(
+            pre.lang or "",  # type: ignore[attr-defined]
+            MappingProxyType(dict(pre.options)),  # type: ignore[attr-defined]
+            "",
+        )
+        text = pre.rebuild_block(pre.code)  # type: ignore[attr-defined]
+        stored = len(pre.stack)  # type: ignore[attr-defined]
+        store(ws, content, start, end)
+        if len(pre.stack) > stored:  # type: ignore[attr-defined]
+            found = _PLACEHOLDER.search(pre.stack[-1][0])  # type: ignore[attr-defined]
+            if found is not None:
+                rendering.fences.append(RenderedFence(start + 1, header, text, int(found[1])))
+
+    pre.process_nested_block = process_nested_block  # type: ignore[attr-defined]
+
+
+class _Labels(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, labels: dict[Element, str]) -> None:
+        super().__init__(md)
+        self.labels = labels
+
+    def run(self, root: Element) -> None:
+        for label in root.iter("label"):
+            self.labels[label] = label.text or ""
+
+
+class _Shown(Treeprocessor):
+    """Find where each fence's placeholder ended up once inline Markdown is done."""
+
+    def __init__(
+        self, md: markdown.Markdown, rendering: Rendering, labels: dict[Element, str]
+    ) -> None:
+        super().__init__(md)
+        self.rendering = rendering
+        self.labels = labels
+
+    def run(self, root: Element) -> None:
+        self.by_key = {fence.key: fence for fence in self.rendering.fences}
+        if not self.by_key:
+            return
+        self.stash = self.md.htmlStash.rawHtmlBlocks
+        self.walk(root, ())
+
+    def walk(self, element: Element, tabs: tuple[Tab, ...]) -> None:
+        self.text(element.text, tabs)
+        if element.tag == "div" and "tabbed-set" in element.get("class", "").split():
+            self.tab_set(element, tabs)
+            return
+        for child in element:
+            self.walk(child, tabs)
+            self.text(child.tail, tabs)
+
+    def tab_set(self, element: Element, tabs: tuple[Tab, ...]) -> None:
+        """Walk each tab of a tab set inside its own `Tab`; sets are numbered in page order."""
+        group = len(self.rendering.tab_sets) + 1
+        labels: list[str] = []
+        blocks: list[Element] = []
+        for child in element:
+            kind = child.get("class", "")
+            if child.tag == "label":  # the legacy layout: input, label, content, input, ...
+                labels.append(self._label(child))
+            elif kind == "tabbed-labels":
+                labels += [self._label(label) for label in child if label.tag == "label"]
+            elif kind == "tabbed-content":
+                inner = [block for block in child if block.get("class") == "tabbed-block"]
+                blocks += inner or [child]
+        self.rendering.tab_sets[group] = tuple(labels)
+        for label, block in zip(labels, blocks, strict=True):
+            self.walk(block, (*tabs, Tab(group, label)))
+
+    def _label(self, label: Element) -> str:
+        return tab_label(self.labels.get(label, label.text or ""))
+
+    def text(self, text: str | None, tabs: tuple[Tab, ...]) -> None:
+        if text and "\x02" in text:
+            self.placeholders(_PLACEHOLDER.finditer(text), tabs, ())
+
+    def placeholders(
+        self, found: Iterable[re.Match[str]], tabs: tuple[Tab, ...], within: tuple[int, ...]
+    ) -> None:
+        for match in found:
+            key = int(match[1])
+            fence = self.by_key.get(key)
+            if fence is not None:
+                fence.shown, fence.tabs = True, tabs
+            elif key < len(self.stash) and key not in within:
+                raw = self.stash[key]
+                if isinstance(raw, Element):
+                    self.walk(raw, tabs)
+                elif "\x02" in raw:
+                    # Raw HTML: what an HTML comment holds is not shown.
+                    visible = _COMMENT.sub("", raw)
+                    self.placeholders(_PLACEHOLDER.finditer(visible), tabs, (*within, key))

@@ -1,0 +1,389 @@
+"""A page's runbook: the command blocks a reader sees, in reading order, and its variants.
+
+A fenced block is a step when the renderer shows it, its language is a shell language and its
+title matches the guide's title for commands. The blocks come from two readings of the page that
+must agree: the source's fences (`fences.py`), which know their lines and directives, and the
+render's (`render.py`), which know what a reader sees. Content tabs are variants: tabs with the
+same label are linked across the page, as Material's linked tabs are, so each choice of label
+gives one variant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import itertools
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from runbook.config import COMMAND_TITLE, SHELL_LANGUAGES
+from runbook.errors import SourceError
+from runbook.fences import Fence, Fences
+from runbook.placeholders import PLACEHOLDER, Placeholder, substitute, variable_name
+from runbook.render import RenderedFence, Rendering, Tab
+from runbook.settings import PageSettings
+
+DEFAULT_TIMEOUT = 120.0
+DIRECTIVES = ("skip", "dir", "fails", "timeout", "take-over", "literal", "placeholder")
+
+_DIRECTIVE_OPTION = re.compile(r"""\s*([a-z][a-z-]*)(?:=(?:"([^"]*)"|'([^']*)'|([^\s"']+)))?""")
+_ANGLED = re.compile(r"<([^<>\n]+)>")
+# Where a page's commands set a variable themselves: `NAME=`, `export NAME=`, `read NAME`.
+_ASSIGNED = re.compile(
+    r"(?:^|[\s;&|(`])(?:(?:export|declare|local|readonly|typeset)(?:[ \t]+-\w+)*[ \t]+)?"
+    r"([A-Za-z_][A-Za-z0-9_]*)\+?="
+    r"|\bread(?:[ \t]+-[a-zA-Z]+)*[ \t]+([A-Za-z_][A-Za-z0-9_]*)",
+    re.M,
+)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which shown blocks are steps: a shell language, and a title the `title` regex matches."""
+
+    languages: tuple[str, ...] = SHELL_LANGUAGES
+    title: str = COMMAND_TITLE
+
+    @functools.cached_property
+    def _title(self) -> re.Pattern[str]:
+        return re.compile(self.title)
+
+    @functools.cached_property
+    def _loose_title(self) -> re.Pattern[str]:
+        return re.compile(self.title, re.IGNORECASE)
+
+    def selects(self, lang: str, title: str | None) -> bool:
+        return (
+            lang in self.languages
+            and title is not None
+            and self._title.fullmatch(title) is not None
+        )
+
+    def near_miss(self, lang: str, title: str | None) -> str | None:
+        """Say why a block a reader would take for a step is not one; None if no reader would."""
+        if title is None:
+            return None
+        exact = self._title.fullmatch(title) is not None
+        loose = exact or self._loose_title.fullmatch(" ".join(title.split())) is not None
+        if loose and lang not in self.languages and lang.lower() in self.languages:
+            return (
+                f"this block looks like a command but does not run: write its language "
+                f"{lang!r} as {lang.lower()!r}"
+            )
+        if loose and not exact and lang in self.languages:
+            return (
+                f"this block looks like a command but does not run: its title {title!r} differs "
+                "from the command title only in case or spacing; write it as the others are"
+            )
+        return None
+
+
+@dataclass(slots=True)
+class Step:
+    """One runnable block: where it is, what it runs, and how the author asked to run it.
+
+    Treat it as read-only: a page makes one per block, and a frozen dataclass costs several times
+    as much to make.
+    """
+
+    path: str
+    line: int
+    code: str
+    script: str
+    placeholders: tuple[Placeholder, ...] = ()
+    tabs: tuple[Tab, ...] = ()
+    skip: str | None = None
+    dir: str | None = None
+    fails: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    take_over: bool = False
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    @property
+    def command(self) -> str:
+        """The step's first line that is not a comment, to name it in listings."""
+        lines = (line.strip() for line in self.code.splitlines())
+        return next((line for line in lines if line and not line.startswith("#")), "")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One choice of label in each linked group of tabs that hold steps."""
+
+    labels: tuple[str, ...] = ()
+    # The label shown in each tab set under this choice, by tab set number.
+    shown: dict[int, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def name(self) -> str:
+        return ", ".join(self.labels)
+
+    @property
+    def slug(self) -> str:
+        return "-".join(
+            re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") for label in self.labels
+        )
+
+    def shows(self, step: Step) -> bool:
+        shown = self.shown
+        return not step.tabs or all(shown.get(tab.group) == tab.label for tab in step.tabs)
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """The steps of one page, in reading order, the variants of its tabs, and its settings."""
+
+    path: str
+    steps: tuple[Step, ...]
+    variants: tuple[Variant, ...]
+    settings: PageSettings = field(default_factory=PageSettings)
+
+    @property
+    def take_over(self) -> bool:
+        """Whether the page has a take-over path: steps that only a reader taking over runs."""
+        return any(step.take_over for step in self.steps)
+
+    def variant(self, name: str | None) -> Variant:
+        """Return the variant called `name` (case-insensitive), or the first one for None."""
+        if name is None:
+            return self.variants[0]
+        for variant in self.variants:
+            if variant.name.casefold() == name.casefold():
+                return variant
+        known = ", ".join(repr(v.name) for v in self.variants if v.name) or "none"
+        raise SourceError(1, f"no variant {name!r} (variants: {known})", self.path)
+
+    def steps_for(self, variant: Variant, take_over: bool = False) -> list[Step]:
+        """The steps of `variant`, in page order; take-over steps only on the take-over path."""
+        return [s for s in self.steps if variant.shows(s) and (take_over or not s.take_over)]
+
+    def placeholders(
+        self, variant: Variant | None = None, take_over: bool = False
+    ) -> list[Placeholder]:
+        """Return each placeholder of the steps that run once, at its first use, in page order."""
+        steps = self.steps if variant is None else self.steps_for(variant, take_over)
+        seen: dict[str, Placeholder] = {}
+        for step in steps:
+            if step.skip is None:
+                for placeholder in step.placeholders:
+                    seen.setdefault(placeholder.name, placeholder)
+        return list(seen.values())
+
+
+def read_runbook(
+    path: str,
+    fences: Fences,
+    rendering: Rendering,
+    selection: Selection,
+    settings: PageSettings | None = None,
+    offset: int = 0,
+) -> tuple[Runbook, list[SourceError]]:
+    """Return the runbook of the page at `path`, and the problems an author must fix.
+
+    `fences` is the reading of the page's body, `rendering` what its render showed; `offset` is
+    the number of lines before the body (front matter). Every error is located at `path`.
+    """
+    errors = list(fences.errors)  # each at a line of the body
+    located: list[SourceError] = []  # each at a line of the page
+    shown, missing = _pair(fences.fences, rendering.fences)
+    for fence in missing:
+        if selection.selects(fence.lang, fence.title):
+            errors.append(
+                SourceError(
+                    fence.line,
+                    "this command block is not in the rendered page (did a macro or another "
+                    "plugin change it?), so it does not run",
+                )
+            )
+    chosen: list[tuple[Fence, RenderedFence]] = []
+    others: list[str] = []
+    for fence, rendered in shown:
+        if selection.selects(rendered.lang, rendered.title) and fence is not None:
+            chosen.append((fence, rendered))
+            continue
+        others.append(rendered.text)
+        miss = selection.near_miss(rendered.lang, rendered.title)
+        if fence is None and miss is None and selection.selects(rendered.lang, rendered.title):
+            first = (rendered.text.strip().splitlines() or [""])[0]
+            located.append(
+                SourceError(
+                    1,
+                    f"the rendered page shows a command block that its source does not hold "
+                    f"({first!r}): a macro or another plugin made it, so it cannot run",
+                    path,
+                )
+            )
+        elif fence is not None and miss is not None:
+            errors.append(SourceError(fence.line, miss))
+        elif fence is not None and fence.directive is not None:
+            errors.append(
+                SourceError(
+                    fence.directive[0],
+                    "runbook directive before a block that is not a command "
+                    f"({rendered.lang or 'text'} block titled {rendered.title!r})",
+                )
+            )
+    markers = _markers([fence.text for fence, _ in chosen], others)
+    steps: list[Step] = []
+    for fence, rendered in chosen:
+        try:
+            steps.append(_step(path, fence, rendered, markers, offset))
+        except SourceError as error:  # at a line of the page
+            located.append(SourceError(error.line, error.message, path))
+    located += [SourceError(e.line + offset, e.message, path) for e in errors]
+    runbook = Runbook(
+        path, tuple(steps), _variants(steps, rendering.tab_sets), settings or PageSettings()
+    )
+    return runbook, sorted(located, key=lambda error: error.line)
+
+
+def _pair(
+    fences: list[Fence], rendered: list[RenderedFence]
+) -> tuple[list[tuple[Fence | None, RenderedFence]], list[Fence]]:
+    """Pair the source's fences with the render's, in order.
+
+    Return the shown ones, each with its source fence (None for one the source does not hold,
+    such as a macro's output), and the source's fences that the render does not have.
+    """
+    keys = [(f.lang, f.title, f.text) for f in fences]
+    seen = [(r.lang, r.title, r.text) for r in rendered]
+    if keys == seen:  # the page rendered as written: the common case
+        return [(f, r) for f, r in zip(fences, rendered, strict=True) if r.shown], []
+    pairs: list[tuple[Fence | None, RenderedFence]] = []
+    missing: list[Fence] = []
+    matcher = difflib.SequenceMatcher(None, keys, seen, autojunk=False)
+    for tag, first, last, start, end in matcher.get_opcodes():
+        if tag == "equal":
+            pairs += zip(fences[first:last], rendered[start:end], strict=True)
+        else:
+            pairs += [(None, r) for r in rendered[start:end]]
+            missing += fences[first:last]
+    return [(fence, r) for fence, r in pairs if r.shown], missing
+
+
+def _markers(commands: Sequence[str], others: Iterable[str]) -> frozenset[str]:
+    """Return the `<...>` texts of the page's commands that are template markers, not values.
+
+    A marker is literal text: the page shows it in a block that is not a command (a file's
+    content), or its own commands set the variable it would name.
+    """
+    shown = {match[1] for text in others for match in PLACEHOLDER.finditer(text)}
+    assigned = {
+        name for text in commands for found in _ASSIGNED.finditer(text) for name in found.groups()
+    }
+    return frozenset(
+        match[1]
+        for text in commands
+        for match in PLACEHOLDER.finditer(text)
+        if match[1] in shown or variable_name(match[1]) in assigned
+    )
+
+
+def _options(line: int, text: str) -> dict[str, str]:
+    options: dict[str, str] = {}
+    position = 0
+    while position < len(text.rstrip()):
+        match = _DIRECTIVE_OPTION.match(text, position)
+        if match is None or match.end() == position:
+            raise SourceError(line, f"cannot read runbook directive at {text[position:].strip()!r}")
+        key, *values = match.groups()
+        options[key] = next((v for v in values if v is not None), "")
+        position = match.end()
+    return options
+
+
+def _directive(line: int, text: str) -> dict[str, object]:
+    """Read a directive: skip="reason", dir="path", fails, timeout=SECONDS, take-over,
+    literal="<a_b> ...", placeholder="<c d> ..."."""
+    settings: dict[str, object] = {}
+    for key, value in _options(line, text).items():
+        if key == "skip":
+            if not value.strip():
+                raise SourceError(line, 'skip needs a reason: skip="why this block does not run"')
+            settings["skip"] = value.strip()
+        elif key == "dir":
+            if not value:
+                raise SourceError(line, 'dir needs a directory: dir="../teammate"')
+            settings["dir"] = value
+        elif key in ("fails", "take-over"):
+            if value:
+                raise SourceError(line, f"{key} takes no value")
+            settings[key.replace("-", "_")] = True
+        elif key == "timeout":
+            try:
+                seconds = float(value)
+            except ValueError:
+                seconds = 0.0
+            if not 0 < seconds < math.inf:
+                raise SourceError(line, f"timeout needs a number of seconds, not {value!r}")
+            settings["timeout"] = seconds
+        elif key in ("literal", "placeholder"):
+            texts = _ANGLED.findall(value)
+            if not texts or _ANGLED.sub("", value).strip():
+                raise SourceError(line, f'{key} takes <...> texts: {key}="<docker_image>"')
+            settings[key] = frozenset(texts)
+        else:
+            known = ", ".join(DIRECTIVES)
+            raise SourceError(line, f"unknown runbook directive {key!r} (known: {known})")
+    return settings
+
+
+def _step(
+    path: str, fence: Fence, rendered: RenderedFence, markers: frozenset[str], offset: int
+) -> Step:
+    """Return the step of `fence`; its lines, and those of its errors, are lines of the page."""
+    settings = {}
+    if fence.directive is not None:
+        settings = _directive(fence.directive[0] + offset, fence.directive[1])
+    literal: frozenset[str] = markers | settings.pop("literal", frozenset())  # type: ignore[operator]
+    literal -= settings.pop("placeholder", frozenset())  # type: ignore[operator]
+    script, placeholders = substitute(fence.text, fence.line + offset + 1, literal)
+    return Step(
+        path=path,
+        line=fence.line + offset,
+        code=fence.text,
+        script=script,
+        placeholders=tuple(placeholders),
+        tabs=rendered.tabs,
+        **settings,  # type: ignore[arg-type]
+    )
+
+
+def _variants(steps: Iterable[Step], tab_sets: dict[int, tuple[str, ...]]) -> tuple[Variant, ...]:
+    # The tabs that enclose each tab set holding steps: a nested set is seen only through them.
+    enclosing: dict[int, tuple[Tab, ...]] = {}
+    for step in steps:
+        for depth, tab in enumerate(step.tabs):
+            enclosing[tab.group] = step.tabs[:depth]
+    # Tab sets that share a label switch together: each connected group is one choice.
+    groups: list[tuple[set[int], list[str]]] = []
+    for tab_set in sorted(enclosing):
+        labels = list(tab_sets[tab_set])
+        joined = [g for g in groups if g[1] and set(g[1]) & set(labels)]
+        merged_sets = {tab_set}.union(*(g[0] for g in joined))
+        merged_labels = [label for g in joined for label in g[1]]
+        merged_labels += [label for label in labels if label not in merged_labels]
+        # The merged group keeps the place of the first it joins, so labels stay in page order.
+        at = groups.index(joined[0]) if joined else len(groups)
+        groups = [g for g in groups if g not in joined]
+        groups.insert(at, (merged_sets, merged_labels))
+    variants: dict[tuple[str, ...], Variant] = {}
+    for labels in itertools.product(*(g[1] for g in groups)):
+        shown = {}
+        for (sets, _), label in zip(groups, labels, strict=True):
+            for tab_set in sets:
+                shown[tab_set] = label if label in tab_sets[tab_set] else tab_sets[tab_set][0]
+        # A choice made in tab sets that this variant hides (nested in another label) is no
+        # choice: `GitLab` with `pip` and `GitLab` with `uv` are one variant, `GitLab`.
+        seen = tuple(
+            label
+            for (sets, _), label in zip(groups, labels, strict=True)
+            if any(all(shown[t.group] == t.label for t in enclosing[s]) for s in sets)
+        )
+        variants.setdefault(seen, Variant(seen, shown))
+    return tuple(variants.values())
