@@ -1,70 +1,62 @@
-"""Shared fixtures: real MkDocs builds of the project's docs or of small pages written by a test."""
+"""Shared fixtures: real MkDocs builds, real pages read as the build reads them, real replays."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 
-from checkpoints import CHECKPOINTS
-from runbook.config import load
-from runbook.config import selection as rules
-from runbook.gitserver import serve_git
-from runbook.pages import markdown_pages, read_page
-from runbook.replay import Replay, Sandbox, make_sandbox, replay
-from runbook.runbook import Runbook, Selection, read_runbook
-
-PROJECT = Path(__file__).resolve().parents[1]
-DOCS = PROJECT / "docs"
-CHAPTER = "move-the-ml-experiment-code-to-the-cloud.md"
+from helpers import DOCS, PROJECT, write_site
+from runbook.errors import SourceError
+from runbook.pages import PageReading, read_markdown
+from runbook.plugin import selection_of
+from runbook.sandbox import Sandbox
+from runbook.session import PageReplay, ReplaySession, Transport
+from runbook.site import Site, load_site
+from runbook.steps import Runbook
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
+# Property tests render hundreds of pages: no deadline per page. On CI the examples are the same
+# on every run, so a failure there is one anyone can reproduce.
+settings.register_profile(
+    "runbook",
+    max_examples=int(os.environ.get("RUNBOOK_EXAMPLES", "150")),
+    deadline=None,
+    derandomize=os.environ.get("CI", "").lower() == "true",
+)
+settings.load_profile("runbook")
 
-def site_config(site_dir: Path, docs_dir: Path = DOCS, **options: object) -> MkDocsConfig:
-    """The project's mkdocs.yml, strict unless `options` say not, building `docs_dir`."""
+
+def build_site(config_file: Path, site_dir: Path, **options: object) -> Path:
+    """Build the site of `config_file` into `site_dir`, strictly unless `options` say not."""
     options.setdefault("strict", True)
-    return load_config(
-        str(PROJECT / "mkdocs.yml"), docs_dir=str(docs_dir), site_dir=str(site_dir), **options
-    )
-
-
-def build_site(site_dir: Path, docs_dir: Path = DOCS, **options: object) -> Path:
-    """Build the site with the project's mkdocs.yml, strictly, into `site_dir`."""
-    build(site_config(site_dir, docs_dir, **options))
+    build(load_config(str(config_file), site_dir=str(site_dir), **options))
     return site_dir
 
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's docs, built once per test session."""
-    return build_site(tmp_path_factory.mktemp("site"))
+    return build_site(PROJECT / "mkdocs.yml", tmp_path_factory.mktemp("site"))
 
 
 @pytest.fixture
 def make_site(tmp_path: Path) -> Callable[..., Path]:
-    """Build a site of the given pages ({name: markdown}) with the project's configuration."""
+    """Build a small site of the given pages ({name: markdown}); return its site folder."""
 
-    def make(pages: dict[str, str], **options: object) -> Path:
-        docs = tmp_path / "docs"
-        shutil.rmtree(docs, ignore_errors=True)
-        for name, text in pages.items():
-            (docs / name).parent.mkdir(parents=True, exist_ok=True)
-            (docs / name).write_text(text, encoding="utf-8")
-        shutil.copytree(DOCS / "assets", docs / "assets")
-        options.setdefault("nav", list(pages))
-        return build_site(tmp_path / "site", docs, **options)
+    def make(pages: dict[str, str | bytes], config: str | None = None, **options: object) -> Path:
+        return build_site(write_site(tmp_path, pages, config), tmp_path / "site", **options)
 
     return make
 
@@ -74,129 +66,155 @@ def _quiet_mkdocs_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="mkdocs")
 
 
-# Replay ------------------------------------------------------------------------------------
-
-REMOTE = "mlops-guide.git"
-
-# What each placeholder a page leaves to the reader is in a replay: a function of the remote's
-# URL. A page that introduces a placeholder adds its test value here.
-VALUES: dict[str, Callable[[str], str]] = {
-    "YOUR_GIT_REPOSITORY_URL": lambda url: url,
-    "MY_GIT_REPOSITORY_URL": lambda url: url,
-}
-
-
-def selection() -> Selection:
-    """The block selection of the project's mkdocs.yml, as the build and the CLI use it."""
-    return rules(load(PROJECT / "mkdocs.yml")[0])
-
-
-def runbook_of(page: str) -> Runbook:
-    return read_page(DOCS / page, page, selection())
-
-
-def replayable_pages() -> list[tuple[str, str]]:
-    """Every (page, variant) of the docs that has steps: each one is replayed."""
-    pages = [p.relative_to(DOCS).as_posix() for p in markdown_pages(DOCS)]
-    return [
-        (page, variant.name)
-        for page in pages
-        for runbook in [runbook_of(page)]
-        if runbook.steps
-        for variant in runbook.variants
-    ]
-
-
-def sandbox_git(cwd: Path, sandbox: Sandbox, *args: str, check: bool = True) -> str:
-    """Run git as the reader would, inside the sandbox; return its output."""
-    result = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env=sandbox.env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    if check and result.returncode != 0:
-        pytest.fail(f"git {' '.join(args)} failed in {cwd}:\n{result.stderr}", pytrace=False)
-    return result.stdout
+# Pages read as the build reads them --------------------------------------------------------
 
 
 @dataclass
-class Replayed:
-    """A page replayed in a sandbox, and the places a page's checks look at."""
+class Guide:
+    """A site's pages, read as `mkdocs build` reads them, and replayed in sandboxes."""
 
-    runbook: Runbook
-    sandbox: Sandbox
-    remote: Path
-    url: str
-    result: Replay
+    site: Site
+    readings: dict[str, PageReading]
+    base: Path
+    transport: Transport = "path"
+    stack: ExitStack = field(default_factory=ExitStack)
+    sessions: dict[Transport, ReplaySession] = field(default_factory=dict)
 
-    def assert_ok(self) -> None:
-        if not self.result.ok:
-            pytest.fail(self.result.report(self.runbook), pytrace=False)
+    @property
+    def runbooks(self) -> dict[str, Runbook]:
+        return {path: reading.runbook for path, reading in self.readings.items()}
 
-    def git(self, cwd: Path, *args: str, check: bool = True) -> str:
-        return sandbox_git(cwd, self.sandbox, *args, check=check)
+    @property
+    def errors(self) -> list[str]:
+        return [str(error) for reading in self.readings.values() for error in reading.errors]
+
+    def runbook(self, page: str) -> Runbook:
+        reading = self.readings[page]
+        if reading.errors:
+            pytest.fail("\n".join(map(str, reading.errors)), pytrace=False)
+        return reading.runbook
+
+    def session(self, transport: Transport | None = None) -> ReplaySession:
+        """The replay session of this guide over `transport` (the guide's own by default)."""
+        transport = transport or self.transport
+        if transport not in self.sessions:
+            runbooks = self.runbooks
+            starts = {r.settings.start.name for r in runbooks.values() if r.settings.start}
+            self.sessions[transport] = ReplaySession(
+                self.runbook,
+                runbooks.keys(),
+                self.site.plugin.config,
+                self.base,
+                transport,
+                followed=starts.__contains__,
+            )
+        return self.sessions[transport]
+
+    def replay(
+        self,
+        page: str,
+        variant: str | None = None,
+        *,
+        take_over: bool = False,
+        prepare: Callable[[Sandbox], None] | None = None,
+        transport: Transport | None = None,
+    ) -> PageReplay:
+        """Replay a page; it stays open (sandbox, server) until the test ends."""
+        return self.stack.enter_context(
+            self.session(transport).replay(page, variant, take_over, prepare)
+        )
+
+
+def read_guide(config_file: Path, base: Path, transport: Transport = "path") -> Guide:
+    site = load_site(config_file)
+    return Guide(site, site.read(site.pages()), base, transport)
+
+
+@pytest.fixture(scope="session")
+def replay_base(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's replays run and keep end states: shared by pytest-xdist workers."""
+    base = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):
+        base = base.parent
+    return base / "replays"
+
+
+@pytest.fixture(scope="session")
+def docs(replay_base: Path) -> Guide:
+    """The project's docs, read once per session, as the build reads them."""
+    return read_guide(PROJECT / "mkdocs.yml", replay_base)
 
 
 @pytest.fixture(params=["path", "http"], ids=["remote-path", "remote-http"])
-def transport(request: pytest.FixtureRequest) -> str:
-    """How the replay reaches its remote: a local path, or smart HTTP on 127.0.0.1."""
+def transport(request: pytest.FixtureRequest) -> Transport:
+    """How the replay reaches its remotes: a local path, or smart HTTP on 127.0.0.1."""
     return request.param
 
 
 @pytest.fixture
-def replay_page(tmp_path: Path, transport: str) -> Iterator[Callable[..., Replayed]]:
-    """Replay a docs page (or any Markdown) in a fresh sandbox against a fresh bare remote."""
+def replay_page(docs: Guide, transport: Transport) -> Iterator[Callable[..., PageReplay]]:
+    """Replay a page of the docs over `transport`; the replay is open until the test ends."""
     with ExitStack() as stack:
 
-        def run(
-            page: str,
-            variant: str | None = None,
-            *,
-            text: str | None = None,
-            remote_readme: bool = False,
-        ) -> Replayed:
-            runbook = runbook_of(page) if text is None else read_runbook(page, text, selection())
-            root = Path(tempfile.mkdtemp(prefix="replay-", dir=tmp_path))
-            remotes = root / "remotes"
-            remotes.mkdir()
-            base = ""
-            if transport == "http":
-                base = stack.enter_context(serve_git(remotes, make_sandbox(root / "server").env))
-            sandbox = make_sandbox(root, loopback=[base] if base else [])
-            remote = remotes / REMOTE
-            sandbox_git(
-                root, sandbox, "init", "--quiet", "--bare", "--initial-branch=main", str(remote)
-            )
-            if remote_readme:
-                _add_readme(remote, sandbox)
-            if runbook.start is not None:
-                if runbook.start not in CHECKPOINTS:
-                    pytest.fail(f"{page}: unknown start state {runbook.start!r}", pytrace=False)
-                CHECKPOINTS[runbook.start](sandbox.workdir, sandbox.env)
-            url = base + REMOTE if base else str(remote)
-            values = {}
-            for placeholder in runbook.placeholders():
-                if placeholder.name not in VALUES:
-                    pytest.fail(
-                        f"{page}:{placeholder.line}: no test value for {placeholder.name}; "
-                        "add one to VALUES in tests/conftest.py",
-                        pytrace=False,
-                    )
-                values[placeholder.name] = VALUES[placeholder.name](url)
-            result = replay(runbook, sandbox, values, runbook.variant(variant))
-            return Replayed(runbook, sandbox, remote, url, result)
+        def replay(page: str, variant: str | None = None, **options: object) -> PageReplay:
+            session = docs.session(transport)
+            return stack.enter_context(session.replay(page, variant, **options))  # type: ignore[arg-type]
 
-        yield run
+        yield replay
 
 
-def _add_readme(remote: Path, sandbox: Sandbox) -> None:
-    """Give the remote a first commit, as a hosting service's "Add a README file" box does."""
-    seed = sandbox.root / "seed"
-    sandbox_git(sandbox.root, sandbox, "clone", "--quiet", str(remote), str(seed))
-    (seed / "README.md").write_text("# mlops-guide\n", encoding="utf-8")
-    sandbox_git(seed, sandbox, "add", "README.md")
-    sandbox_git(seed, sandbox, "commit", "--quiet", "--message", "Initial commit")
-    sandbox_git(seed, sandbox, "push", "--quiet", "origin", "HEAD:main")
+@pytest.fixture
+def guide(tmp_path: Path) -> Iterator[Callable[..., Guide]]:
+    """Write a small site of the given pages and read it as the build does, to replay it."""
+    with ExitStack() as stack:
+        count = itertools.count()
+
+        def make(pages: dict[str, str | bytes], config: str | None = None) -> Guide:
+            folder = tmp_path / f"guide-{next(count)}"
+            made = read_guide(write_site(folder, pages, config), folder / "replays")
+            stack.enter_context(made.stack)
+            return made
+
+        yield make
+
+
+def assert_replayed(replayed: PageReplay) -> None:
+    """Fail the test with the replay's report unless every step ran and passed."""
+    if not replayed.ok:
+        pytest.fail(replayed.report(), pytrace=False)
+
+
+# Pages read without a build ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def markdown_settings() -> MkDocsConfig:
+    """The project's configuration: its Markdown extensions, and the runbook's options."""
+    return load_config(str(PROJECT / "mkdocs.yml"))
+
+
+@pytest.fixture
+def read(markdown_settings: MkDocsConfig) -> Callable[[str], PageReading]:
+    """Read a page's Markdown with the site's Markdown settings, without a build or macros."""
+
+    def reader(text: str, path: str = "page.md") -> PageReading:
+        plugin = markdown_settings.plugins["runbook"]
+        return read_markdown(
+            path,
+            text,
+            markdown_settings.markdown_extensions,
+            markdown_settings.mdx_configs,
+            selection_of(plugin.config),  # type: ignore[arg-type]
+        )
+
+    return reader
+
+
+def only_runbook(reading: PageReading) -> Runbook:
+    """The runbook of a reading that must have no errors."""
+    if reading.errors:
+        raise AssertionError("\n".join(str(e) for e in reading.errors))
+    return reading.runbook
+
+
+__all__ = ["DOCS", "SourceError", "assert_replayed", "build_site", "only_runbook"]

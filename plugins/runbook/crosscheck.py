@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from runbook.errors import SourceError
 from runbook.steps import Selection, Step
 
-_HIDDEN = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|template|textarea)\b.*?</\1\s*>", re.S)
+# What browsers show nothing of: comments (read as HTML5 does), scripts, styles, templates.
+_HIDDEN = re.compile(
+    r"<!--(?:-?>|.*?(?:--!?>|\Z))|<(script|style|template|textarea)\b.*?</\1\s*>", re.S
+)
 _BLOCK = re.compile(r'<div class="(?:language-(?P<lang>[^"\s]+) )?highlight">')
 _TITLE = re.compile(r'<span class="filename">(.*?)</span>', re.S)
 _CODE = re.compile(r"<code[^>]*>(.*?)</code>", re.S)

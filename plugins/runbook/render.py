@@ -27,7 +27,8 @@ from markdown.util import HTML_PLACEHOLDER
 from runbook.fences import Header, Unread, superfences
 
 _PLACEHOLDER = re.compile(re.escape(HTML_PLACEHOLDER).replace("%s", r"([0-9]+)"))
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+# An HTML comment as browsers read it (HTML5): `-->` or `--!>` ends it, `<!-->` is one.
+_COMMENT = re.compile(r"<!--(?:-?>|.*?(?:--!?>|\Z))", re.S)
 _SHORTCODE = re.compile(r":([\w+-]+):")
 # The icon sets Material ships: an icon-only tab is named after the icon, without its set.
 _ICON_SET = re.compile(r"^(?:material|simple|fontawesome-(?:brands|regular|solid)|octicons)-")
@@ -36,10 +37,12 @@ _ICON_SIZE = re.compile(r"-(?:16|24)$")
 
 @dataclass(frozen=True, slots=True)
 class Tab:
-    """One content tab that encloses a block: its tab set (numbered in page order) and label."""
+    """One content tab that encloses a block: its tab set (numbered from 1 in page order), its
+    place in the set (from 0) and its label."""
 
     group: int
     label: str
+    index: int = field(default=0, compare=False)
 
 
 @dataclass(slots=True)
@@ -208,8 +211,8 @@ class _Shown(Treeprocessor):
                 inner = [block for block in child if block.get("class") == "tabbed-block"]
                 blocks += inner or [child]
         self.rendering.tab_sets[group] = tuple(labels)
-        for label, block in zip(labels, blocks, strict=True):
-            self.walk(block, (*tabs, Tab(group, label)))
+        for index, (label, block) in enumerate(zip(labels, blocks, strict=True)):
+            self.walk(block, (*tabs, Tab(group, label, index)))
 
     def _label(self, label: Element) -> str:
         return tab_label(self.labels.get(label, label.text or ""))

@@ -236,6 +236,7 @@ def read_runbook(
         except SourceError as error:  # at a line of the page
             located.append(SourceError(error.line, error.message, path))
     located += [SourceError(e.line + offset, e.message, path) for e in errors]
+    located += _twin_tabs(steps, rendering.tab_sets)
     runbook = Runbook(
         path, tuple(steps), _variants(steps, rendering.tab_sets), settings or PageSettings()
     )
@@ -352,6 +353,25 @@ def _step(
         tabs=rendered.tabs,
         **settings,  # type: ignore[arg-type]
     )
+
+
+def _twin_tabs(steps: Sequence[Step], tab_sets: dict[int, tuple[str, ...]]) -> list[SourceError]:
+    """Return an error for each tab set holding steps in which two tabs have the same label."""
+    errors = []
+    for group in sorted({tab.group for step in steps for tab in step.tabs}):
+        labels = tab_sets[group]
+        twins = sorted({label for label in labels if labels.count(label) > 1})
+        if twins:
+            line = next(s.line for s in steps if any(t.group == group for t in s.tabs))
+            errors.append(
+                SourceError(
+                    line,
+                    f"the tab set of this block has two tabs labelled {twins[0]!r}: a reader "
+                    "cannot choose between them; give each its own label",
+                    steps[0].path,
+                )
+            )
+    return errors
 
 
 def _variants(steps: Iterable[Step], tab_sets: dict[int, tuple[str, ...]]) -> tuple[Variant, ...]:

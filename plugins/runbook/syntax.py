@@ -23,7 +23,8 @@ from runbook.placeholders import unfinished
 from runbook.steps import Step
 
 _WRAPPER_LINES = 2  # `runbook_check() {` and `:` stand before a step's first line
-_LINE = re.compile(r"^(?:bash: )?line (\d+): (.*)$")
+# bash names itself, then the line: `/usr/bin/bash: line 3: syntax error near ...`.
+_LINE = re.compile(r"^(?:.*?: )?line (\d+): (.*)$")
 _ONE_WORD = re.compile(r"(?<![<\w])<[A-Za-z][\w.-]*>")
 
 
@@ -52,13 +53,22 @@ def _error(step: Step, said: str) -> SourceError:
     if problem is not None:
         line, message = problem
         return SourceError(step.line + line, f"incomplete command: {message}", step.path)
-    lines = [_LINE.match(line) for line in said.splitlines()]
-    found = next((m for m in lines if m is not None and "warning" not in m[2]), None)
+    lines = [found for line in said.splitlines() if (found := _LINE.match(line)) is not None]
+    errors = [found for found in lines if "warning" not in found[2]]
+    found = next((f for f in errors if "syntax error" in f[2]), errors[0] if errors else None)
     where = step.line + 1
     message = said.splitlines()[-1] if said else "bash cannot parse this block"
     if found is not None:
         where = step.line + max(1, int(found[1]) - _WRAPPER_LINES)
         message = found[2]
+    if "unexpected token `}'" in message or "unexpected end of file" in message:
+        # What bash met is the end of the block, in a construct the block leaves open.
+        return SourceError(
+            step.line + 1,
+            "incomplete command: the block ends inside an unfinished if, case, loop, function "
+            "or group",
+            step.path,
+        )
     hint = ""
     if _ONE_WORD.search(step.script):
         hint = (

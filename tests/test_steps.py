@@ -1,0 +1,292 @@
+"""A page's runbook: which shown blocks are steps, with what directives, in which variants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given
+from mkdocs.config.defaults import MkDocsConfig
+
+from conftest import only_runbook
+from helpers import TITLE, command, page
+from runbook.pages import PageReading, read_markdown
+from runbook.plugin import selection_of
+from runbook.steps import Selection
+from strategies import pages
+
+Read = Callable[..., PageReading]
+
+
+def steps_of(read: Read, text: str) -> list[str]:
+    return [step.code for step in only_runbook(read(text)).steps]
+
+
+def errors_of(read: Read, text: str) -> list[tuple[int, str]]:
+    return [(error.line, error.message) for error in read(text).errors]
+
+
+@pytest.mark.parametrize(
+    ("header", "runs"),
+    [
+        pytest.param(f'sh title="{TITLE}"', True, id="sh"),
+        pytest.param(f'bash title="{TITLE}"', True, id="bash"),
+        pytest.param(f'shell title="{TITLE}"', True, id="shell"),
+        pytest.param(f'zsh title="{TITLE}"', True, id="zsh"),
+        pytest.param(f'{{ .sh title="{TITLE}" }}', True, id="braces"),
+        pytest.param(f'sh title="{TITLE}" hl_lines="1"', True, id="with-options"),
+        pytest.param('sh title=".gitignore"', False, id="file"),
+        pytest.param("sh", False, id="no-title"),
+        pytest.param(f'text title="{TITLE}"', False, id="text"),
+        pytest.param(f'python title="{TITLE}"', False, id="python"),
+        pytest.param(
+            'sh title="Execute the following command(s) in a second terminal"',
+            False,
+            id="second-terminal",
+        ),
+        pytest.param(f'sh title="{TITLE}:"', False, id="title-must-match-whole"),
+    ],
+)
+def test_which_blocks_are_steps(header: str, runs: bool, read: Read) -> None:
+    """A block runs when its language is a shell's and its title is the command title."""
+    assert steps_of(read, page(f"```{header}\necho x\n```")) == (["echo x"] if runs else [])
+
+
+def test_selection_is_configurable() -> None:
+    """The languages and the title pattern are options; the title must match whole."""
+    selection = Selection(("bash",), "Run th(is|at)")
+    assert selection.selects("bash", "Run this")
+    assert not selection.selects("sh", "Run this")
+    assert not selection.selects("bash", "Run this now")
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        pytest.param(f'Bash title="{TITLE}"', "write its language 'Bash' as 'bash'", id="Bash"),
+        pytest.param(f'SH title="{TITLE}"', "write its language 'SH' as 'sh'", id="SH"),
+        pytest.param(
+            'sh title="execute the following command(s) in a terminal"',
+            "differs from the command title only in case or spacing",
+            id="title-case",
+        ),
+        pytest.param(
+            'sh title="Execute the following  command(s) in a  terminal"',
+            "differs from the command title only in case or spacing",
+            id="title-spacing",
+        ),
+    ],
+)
+def test_near_misses_are_errors_at_their_line(header: str, message: str, read: Read) -> None:
+    """A block a reader cannot tell from a step, yet no step, is an error saying what to fix."""
+    ((line, said),) = errors_of(read, page(f"```{header}\necho x\n```"))
+    assert line == 3
+    assert message in said
+    assert said.startswith("this block looks like a command but does not run")
+
+
+def test_hidden_near_misses_are_no_error(read: Read) -> None:
+    """A near miss in an HTML comment is not shown: nothing to say about it."""
+    assert errors_of(read, page(f'<!--\n```Bash title="{TITLE}"\necho x\n```\n-->')) == []
+
+
+def test_steps_in_page_order_with_locations(read: Read) -> None:
+    """Steps keep page order and the page line of their opening fence, front matter counted."""
+    text = "---\ntitle: T\n---\n" + page(command("echo one"), "Prose.", command("echo two"))
+    runbook = only_runbook(read(text, "guide/p.md"))
+    assert [(s.location, s.code) for s in runbook.steps] == [
+        ("guide/p.md:6", "echo one"),
+        ("guide/p.md:12", "echo two"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("directive", "expected"),
+    [
+        pytest.param('skip="done in the web UI"', {"skip": "done in the web UI"}, id="skip"),
+        pytest.param("skip='single quotes'", {"skip": "single quotes"}, id="skip-single-quotes"),
+        pytest.param('dir="../teammate"', {"dir": "../teammate"}, id="dir"),
+        pytest.param("dir=plain", {"dir": "plain"}, id="dir-unquoted"),
+        pytest.param("fails", {"fails": True}, id="fails"),
+        pytest.param("timeout=2.5", {"timeout": 2.5}, id="timeout"),
+        pytest.param("take-over", {"take_over": True}, id="take-over"),
+        pytest.param(
+            'dir="x" fails  timeout=5', {"dir": "x", "fails": True, "timeout": 5.0}, id="three"
+        ),
+    ],
+)
+def test_directives(directive: str, expected: dict[str, object], read: Read) -> None:
+    """Each directive sets what it says on the step after it, and nothing else."""
+    (step,) = only_runbook(read(page(command("true", directive=directive)))).steps
+    defaults = {"skip": None, "dir": None, "fails": False, "timeout": 120.0, "take_over": False}
+    assert {key: getattr(step, key) for key in defaults} == {**defaults, **expected}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        pytest.param(page(command("x", directive="skip")), 3, "skip needs a reason", id="skip"),
+        pytest.param(page(command("x", directive='dir=""')), 3, "dir needs a directory", id="dir"),
+        pytest.param(page(command("x", directive="fails=yes")), 3, "fails takes no", id="fails"),
+        pytest.param(page(command("x", directive="timeout=0")), 3, "timeout needs", id="zero"),
+        pytest.param(page(command("x", directive="timeout=inf")), 3, "timeout needs", id="inf"),
+        pytest.param(page(command("x", directive="timeout=nan")), 3, "timeout needs", id="nan"),
+        pytest.param(page(command("x", directive="retry=3")), 3, "unknown runbook", id="unknown"),
+        pytest.param(page(command("x", directive='skip="x')), 3, "cannot read", id="quote"),
+        pytest.param(
+            page(command("x", directive="fails", title=".gitignore")),
+            3,
+            "runbook directive before a block that is not a command",
+            id="before-a-file-block",
+        ),
+        pytest.param(page(command("echo <git dir>")), 4, "GIT_DIR", id="reserved-placeholder"),
+        pytest.param(
+            page(command("pip download <pip index url>")),
+            4,
+            "which pip read(s) from the environment",
+            id="placeholder-programs-read",
+        ),
+    ],
+)
+def test_errors_are_located(text: str, line: int, message: str, read: Read) -> None:
+    """Every problem is reported at the line an author must change."""
+    errors = read(text, "p.md").errors
+    assert [(e.path, e.line) for e in errors] == [("p.md", line)]
+    assert message in errors[0].message
+
+
+def test_template_markers_shown_in_a_file_stay_literal(read: Read) -> None:
+    """`<docker_image>` in a file the page shows is text to replace, not a value to ask for."""
+    text = page(
+        '```yaml title="kubernetes/deployment.yaml"\nimage: <docker_image>\n```',
+        command('sed -i "s|<docker_image>|$IMAGE|g" kubernetes/deployment.yaml'),
+    )
+    (step,) = only_runbook(read(text)).steps
+    assert step.script == step.code
+    assert step.placeholders == ()
+
+
+def test_template_markers_the_page_assigns_stay_literal(read: Read) -> None:
+    """A `<...>` whose variable the page's own commands set is a marker, not a value."""
+    text = page(
+        command("export MODEL_NAME=celestial"),
+        command('sed -i "s|<model_name>|$MODEL_NAME|" params.yaml'),
+    )
+    runbook = only_runbook(read(text))
+    assert runbook.placeholders() == []
+    assert "<model_name>" in runbook.steps[1].script
+
+
+def test_directives_mark_either_reading(read: Read) -> None:
+    """`literal=` keeps a `<...>` as text; `placeholder=` asks for one a file block shows."""
+    text = page(
+        '```yaml title="values.yaml"\nbucket: <my bucket>\n```',
+        command("echo <my bucket>", directive='placeholder="<my bucket>"'),
+        command("echo '<my name>'", directive='literal="<my name>"'),
+    )
+    runbook = only_runbook(read(text))
+    assert [p.name for p in runbook.placeholders()] == ["MY_BUCKET"]
+    assert runbook.steps[1].script == "echo '<my name>'"
+
+
+def test_take_over_steps_run_on_their_path_only(read: Read) -> None:
+    """Take-over steps are left out of the normal path and run first on the take-over path."""
+    text = page(command("git clone x.bundle work", directive="take-over"), command("git status"))
+    runbook = only_runbook(read(text))
+    variant = runbook.variant(None)
+    assert runbook.take_over
+    assert [s.code for s in runbook.steps_for(variant)] == ["git status"]
+    assert [s.code for s in runbook.steps_for(variant, True)] == [
+        "git clone x.bundle work",
+        "git status",
+    ]
+
+
+def tabs(*labelled: tuple[str, str]) -> str:
+    return "".join(f'=== "{label}"\n\n{command(code, indent="    ")}\n' for label, code in labelled)
+
+
+def test_linked_tabs_give_one_variant_per_label(read: Read) -> None:
+    """Tabs sharing labels across the page switch together: one variant per label."""
+    text = page(
+        tabs(("GitHub", "gh repo create"), ("GitLab", "glab repo create")),
+        "Then:",
+        tabs(("GitHub", "gh pr create"), ("GitLab", "glab mr create")),
+    )
+    runbook = only_runbook(read(text))
+    assert [v.name for v in runbook.variants] == ["GitHub", "GitLab"]
+    assert [s.code for s in runbook.steps_for(runbook.variant("gitlab"))] == [
+        "glab repo create",
+        "glab mr create",
+    ]
+
+
+def test_icon_only_tabs_are_two_variants(read: Read) -> None:
+    """`:simple-github:` and `:simple-gitlab:` alone are variants `github` and `gitlab`."""
+    text = page(
+        tabs((":simple-github:", "gh repo create"), (":simple-gitlab:", "glab repo create"))
+    )
+    runbook = only_runbook(read(text))
+    assert [v.name for v in runbook.variants] == ["github", "gitlab"]
+    assert [v.slug for v in runbook.variants] == ["github", "gitlab"]
+
+
+def test_tab_sets_with_other_labels_multiply(read: Read) -> None:
+    """Unlinked tab sets holding commands make one variant per combination of labels."""
+    text = page(tabs(("GitHub", "a"), ("GitLab", "b")), "Then:", tabs(("pip", "c"), ("uv", "d")))
+    names = [v.name for v in only_runbook(read(text)).variants]
+    assert names == ["GitHub, pip", "GitHub, uv", "GitLab, pip", "GitLab, uv"]
+
+
+def test_twin_labels_in_one_set_are_an_error(read: Read) -> None:
+    """Two tabs of one set with the same label: a reader cannot choose, so neither can we."""
+    text = page(tabs(("GitHub", "a"), ("GitHub", "b")))
+    ((line, message),) = errors_of(read, text)
+    assert line == 5
+    assert "two tabs labelled 'GitHub'" in message
+
+
+def test_steps_outside_tabs_are_in_every_variant(read: Read) -> None:
+    """A step outside tabs runs in every variant, in page order among the tabbed ones."""
+    text = page(command("before"), tabs(("A", "a"), ("B", "b")), command("after"))
+    runbook = only_runbook(read(text))
+    assert [[s.code for s in runbook.steps_for(v)] for v in runbook.variants] == [
+        ["before", "a", "after"],
+        ["before", "b", "after"],
+    ]
+
+
+def test_unknown_variant_is_an_error(read: Read) -> None:
+    """Asking for a label no tab has names the known ones."""
+    runbook = only_runbook(read(page(tabs(("A", "a"), ("B", "b"))), "t.md"))
+    with pytest.raises(Exception, match=r"t\.md:1: no variant 'C' \(variants: 'A', 'B'\)"):
+        runbook.variant("C")
+
+
+@pytest.fixture(scope="module")
+def read_page_text(markdown_settings: MkDocsConfig) -> Callable[[str], PageReading]:
+    plugin = markdown_settings.plugins["runbook"]
+
+    def reader(text: str) -> PageReading:
+        return read_markdown(
+            "p.md",
+            text,
+            markdown_settings.markdown_extensions,
+            markdown_settings.mdx_configs,
+            selection_of(plugin.config),  # type: ignore[arg-type]
+        )
+
+    return reader
+
+
+@given(text=pages())
+def test_each_step_is_a_shown_fence_of_the_source(
+    text: str, read_page_text: Callable[[str], PageReading]
+) -> None:
+    """On random pages, each step's line is its fence's opening line, and its code that fence's."""
+    reading = read_page_text(text)
+    source = text.replace("\r\n", "\n").split("\n")
+    for step in reading.runbook.steps:
+        opening = source[step.line - 1].lstrip(" \t>")
+        assert opening.startswith(("```", "~~~")), (step.location, opening)
+        assert TITLE in opening
