@@ -78,6 +78,8 @@ def write_site(root: Path, pages: dict[str, str | bytes], config: str | None = N
         else:
             path.write_text(content, encoding="utf-8")
     (root / "docs").mkdir(parents=True, exist_ok=True)
+    if not (root / "docs" / "assets").exists():  # the self-hosted mermaid the pages load
+        (root / "docs" / "assets").symlink_to(DOCS / "assets")
     config_file = root / "mkdocs.yml"
     config_file.write_text(config if config is not None else mkdocs_yml(), encoding="utf-8")
     return config_file

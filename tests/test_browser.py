@@ -10,16 +10,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM_ARGS, Browsing, chromium_path, serve
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from conftest import CHAPTER, DOCS, PROJECT
-from runbook.fences import find_fences
+from browser import CHROMIUM_ARGS, Browsing, chromium_path, serve
+from conftest import Guide
+from helpers import CHAPTER, DOCS, PROJECT, TITLE
 
 pytestmark = pytest.mark.browser
 
 CHAPTER_PATH = CHAPTER.removesuffix(".md") + "/"
-COMMANDS = "Execute the following command(s) in a terminal"
 SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or PROJECT / "screenshots")
 
 
@@ -140,7 +139,7 @@ def test_collapsible_admonition_opens_and_closes(chapter: Page) -> None:
     """The `??? info` section starts closed and opens and closes on a click on its title."""
     details = chapter.locator("details.info")
     summary = details.locator("summary")
-    body = details.get_by_text("Work in progress")
+    body = details.get_by_text("a small stand-in of the experiment")
     expect(details).not_to_have_attribute("open", "")
     expect(body).to_be_hidden()
     summary.click()
@@ -151,13 +150,11 @@ def test_collapsible_admonition_opens_and_closes(chapter: Page) -> None:
     expect(body).to_be_hidden()
 
 
-def test_copy_button_copies_each_command_block(chapter: Page) -> None:
-    """Each command block's copy button puts exactly the block's code from the page source."""
-    source = (DOCS / CHAPTER).read_text(encoding="utf-8")
-    expected = [f.text for f in find_fences(source) if f.title == COMMANDS and f.shown]
-    blocks = chapter.locator(".highlight").filter(
-        has=chapter.locator(".filename", has_text=COMMANDS)
-    )
+def test_copy_button_copies_each_command_block(chapter: Page, docs: Guide) -> None:
+    """Each command block's copy button copies exactly the block's code from the page source."""
+    expected = [step.code for step in docs.runbook(CHAPTER).steps]
+    chapter.locator("details.info summary").click()  # the take-over steps are in there
+    blocks = chapter.locator(".highlight").filter(has=chapter.locator(".filename", has_text=TITLE))
     expect(blocks).to_have_count(len(expected))
     assert expected, "the chapter has command blocks"
     for block, code in zip(blocks.all(), expected, strict=True):
@@ -169,19 +166,31 @@ def test_copy_button_copies_each_command_block(chapter: Page) -> None:
         assert copied == (block.locator("code").text_content() or "").rstrip("\n")
 
 
-def test_download_link_returns_the_cli_script(chapter: Page) -> None:
-    """The page's download link saves exactly the script `runbook script` prints for it."""
+@pytest.mark.parametrize("take_over", [False, True], ids=["script", "take-over-script"])
+def test_download_links_return_the_cli_scripts(chapter: Page, take_over: bool) -> None:
+    """Each of the page's download links saves exactly the script `runbook script` prints."""
     cli = subprocess.run(
-        [sys.executable, "-m", "runbook", "script", f"docs/{CHAPTER}"],
+        [sys.executable, "-m", "runbook", "script", f"docs/{CHAPTER}"]
+        + (["--take-over"] if take_over else []),
         cwd=PROJECT,
         capture_output=True,
         text=True,
         check=True,
     )
     with chapter.expect_download() as download:
-        chapter.locator("a.runbook-downloads__link").click()
-    assert download.value.suggested_filename == CHAPTER.removesuffix(".md") + ".sh"
+        chapter.locator("a.runbook-downloads__link").nth(int(take_over)).click()
+    stem = CHAPTER.removesuffix(".md") + ("-take-over" if take_over else "")
+    assert download.value.suggested_filename == f"{stem}.sh"
     assert Path(download.value.path()).read_text(encoding="utf-8") == cli.stdout
+
+
+def test_take_over_download_is_the_repository_of_chapter_6(chapter: Page, site: Path) -> None:
+    """The take-over section's link downloads the published bundle, byte for byte."""
+    chapter.locator("details.info summary").click()
+    with chapter.expect_download() as download:
+        chapter.get_by_role("link", name="chapter-6.bundle").click()
+    published = (site / "runbooks" / "chapter-6.bundle").read_bytes()
+    assert Path(download.value.path()).read_bytes() == published
 
 
 def test_palette_toggle_switches_to_dark_and_back(chapter: Page) -> None:

@@ -1,109 +1,84 @@
-"""The `runbook` command: print a page's script, list what would run, refuse bad input clearly."""
+"""The `runbook` command sees what the build sees, and refuses bad input clearly."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import CHAPTER, DOCS, PROJECT
-from runbook.config import load, selection
-from runbook.pages import read_page
+from conftest import Guide
+from helpers import CHAPTER, PROJECT, command, mkdocs_yml, page, write_site
+from runbook.__main__ import main
 from runbook.script import render_script
 
-TITLE = "Execute the following command(s) in a terminal"
-CONSOLE_SCRIPT = Path(sys.executable).parent / "runbook"
-
-
-def block(code: str, title: str = TITLE, indent: str = "") -> str:
-    lines = [f'```sh title="{title}"', *code.splitlines(), "```"]
-    return "\n".join(indent + line for line in lines) + "\n"
-
-
-TABBED = (
-    "# Tabs\n\n"
-    '=== ":simple-github: GitHub"\n\n' + block("gh repo create", indent="    ") + "\n"
-    '=== "GitLab"\n\n' + block("glab repo create <my project name>", indent="    ") + "\n"
-    "Then:\n\n" + block("git push")
+TABBED = page(
+    '=== ":simple-github: GitHub"\n\n' + command("gh repo create", indent="    "),
+    '=== "GitLab"\n\n' + command("glab repo create <my project name>", indent="    "),
+    "Then:",
+    command("git push"),
+    heading="Tabs",
 )
 
 
-def runbook_cli(
-    *args: str, cwd: Path, command: list[str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the command line in `cwd`, as `python -m runbook` unless told otherwise."""
-    return subprocess.run(
-        [*(command or [sys.executable, "-m", "runbook"]), *args],
-        cwd=cwd,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def run(
+    capsys: pytest.CaptureFixture[str], *args: str, cwd: Path = PROJECT
+) -> tuple[int, str, str]:
+    """Run the command in-process from `cwd`; return its status, stdout and stderr."""
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        status = main(list(args))
+    finally:
+        os.chdir(here)
+    out = capsys.readouterr()
+    return status, out.out, out.err
 
 
-def write(folder: Path, files: dict[str, str | bytes]) -> Path:
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return folder
+@pytest.fixture
+def tabs_site(tmp_path: Path) -> Path:
+    write_site(tmp_path, {"tabs.md": TABBED, "sub/prose.md": "# Only prose\n"})
+    return tmp_path
 
 
-def test_script_prints_the_rendered_script() -> None:
-    """`runbook script` prints exactly what the renderer makes of the page, nothing else."""
-    config, _ = load(PROJECT / "mkdocs.yml")
-    runbook = read_page(DOCS / CHAPTER, CHAPTER, selection(config))
-    result = runbook_cli("script", f"docs/{CHAPTER}", cwd=PROJECT)
-    assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == render_script(runbook)
+def test_script_is_what_the_site_publishes(capsys: pytest.CaptureFixture[str], site: Path) -> None:
+    """`runbook script` prints, byte for byte, the script the build publishes for the page."""
+    status, out, err = run(capsys, "script", f"docs/{CHAPTER}")
+    assert (status, err) == (0, "")
+    assert out == (site / "runbooks" / CHAPTER.replace(".md", ".sh")).read_text(encoding="utf-8")
+    status, out, _ = run(capsys, "script", f"docs/{CHAPTER}", "--take-over")
+    take_over = (site / "runbooks" / CHAPTER.replace(".md", "-take-over.sh")).read_text("utf-8")
+    assert (status, out) == (0, take_over)
 
 
-def test_chapter_script_holds_the_chapter_commands() -> None:
-    """The chapter's script adds the remote from the placeholder, pushes, and clones."""
-    result = runbook_cli("script", f"docs/{CHAPTER}", cwd=PROJECT)
-    assert result.returncode == 0, result.stderr
-    for line in (
-        'git remote add origin "${YOUR_GIT_REPOSITORY_URL}"',
-        "git push -u origin main",
-        'git clone "${YOUR_GIT_REPOSITORY_URL}"',
-    ):
-        assert line in result.stdout.splitlines()
-    # Steps are named by their path under docs/, as the site names the page.
-    assert f"# {CHAPTER}:100\n" in result.stdout
-
-
-def test_list_the_chapter() -> None:
-    """`runbook list docs/` names every page, the chapter's placeholder and its three steps."""
-    result = runbook_cli("list", "docs/", cwd=PROJECT)
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert "index.md" in lines
-    start = lines.index(CHAPTER)
-    assert lines[start + 1 : start + 7] == [
+def test_list_the_chapter(capsys: pytest.CaptureFixture[str], docs: Guide) -> None:
+    """`runbook list` names the chapter's start, paths, placeholder and every step's line."""
+    status, out, err = run(capsys, "list", f"docs/{CHAPTER}")
+    assert (status, err) == (0, "")
+    steps = docs.runbook(CHAPTER).steps
+    assert out.splitlines() == [
+        CHAPTER,
         "  start: chapter-6",
         "  variant: (one script)",
+        "  take-over: a second path, with the take-over steps",
         "  placeholder: YOUR_GIT_REPOSITORY_URL <your git repository url>",
-        f"  step {CHAPTER}:100  git remote add origin <your git repository url>",
-        f"  step {CHAPTER}:109  git push -u origin main",
-        f"  step {CHAPTER}:141 [dir ../teammate]  git clone <your git repository url>",
+        f"  step {steps[0].location} [take-over]  git clone chapter-6.bundle mlops-guide",
+        f"  step {steps[1].location}  git remote add origin <your git repository url>",
+        f"  step {steps[2].location}  git push -u origin main",
+        f"  step {steps[3].location} [dir ../teammate]  git clone <your git repository url>",
     ]
 
 
-def test_list_shows_pages_variants_steps_and_placeholders(tmp_path: Path) -> None:
-    """`runbook list` gives each page, its variants, its placeholders and each step's path:line."""
-    write(tmp_path, {"docs/tabs.md": TABBED, "docs/sub/prose.md": "# Only prose\n"})
-    result = runbook_cli("list", "docs", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    assert result.stdout == (
+def test_list_shows_pages_variants_steps_and_placeholders(
+    capsys: pytest.CaptureFixture[str], tabs_site: Path
+) -> None:
+    """`runbook list` with no path lists every page of the site, in path order."""
+    status, out, err = run(capsys, "list", cwd=tabs_site)
+    assert (status, err) == (0, "")
+    assert out == (
         "sub/prose.md\n"
         "  no steps\n"
         "tabs.md\n"
@@ -124,164 +99,216 @@ def test_list_shows_pages_variants_steps_and_placeholders(tmp_path: Path) -> Non
         pytest.param("github", "gh repo create", "glab", id="any-case"),
     ],
 )
-def test_script_variant(variant: str | None, present: str, absent: str, tmp_path: Path) -> None:
+def test_script_variant(
+    capsys: pytest.CaptureFixture[str],
+    tabs_site: Path,
+    variant: str | None,
+    present: str,
+    absent: str,
+) -> None:
     """`--variant` picks the tab label; every variant keeps the steps outside tabs."""
-    write(tmp_path, {"docs/tabs.md": TABBED})
-    result = runbook_cli(
-        "script", "docs/tabs.md", *(["--variant", variant] if variant else []), cwd=tmp_path
-    )
-    assert result.returncode == 0, result.stderr
-    assert present in result.stdout
-    assert absent not in result.stdout
-    assert "\ngit push\n" in result.stdout
+    args = ["script", "docs/tabs.md", *(["--variant", variant] if variant else [])]
+    status, out, _ = run(capsys, *args, cwd=tabs_site)
+    assert status == 0
+    assert present in out
+    assert absent not in out
+    assert "\ngit push\n" in out
+
+
+def test_list_sees_the_pages_the_build_renders(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Excluded pages and drafts are not listed; pages kept out of the nav are."""
+    config = mkdocs_yml(exclude_docs="'private/'", draft_docs="'drafts/'", not_in_nav="'/extra.md'")
+    pages = {
+        "page.md": page(command("true")),
+        "private/secret.md": page(command("false")),
+        "drafts/next.md": page(command("false")),
+        "extra.md": page(command("true")),
+        ".hidden/x.md": page(command("false")),
+    }
+    write_site(tmp_path, pages, config)
+    status, out, err = run(capsys, "list", "docs", cwd=tmp_path)
+    assert (status, err) == (0, "")
+    assert [line for line in out.splitlines() if not line.startswith(" ")] == [
+        "extra.md",
+        "page.md",
+    ]
+
+
+def test_list_reports_every_bad_page_and_lists_the_good_ones(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Each bad page's errors go to stderr as `path:line: message`; good pages are listed;
+    the command exits 2 at the end."""
+    pages = {
+        "good.md": page(command("true")),
+        "quote.md": page(command('echo "open')),
+        "fence.md": page("<!-- runbook: fails -->", "Prose."),
+        "latin1.md": b"# Page\n\nCaf\xe9\n",
+    }
+    write_site(tmp_path, pages)
+    status, out, err = run(capsys, "list", "docs", cwd=tmp_path)
+    assert status == 2
+    assert out.splitlines() == ["good.md", "  variant: (one script)", "  step good.md:3  true"]
+    lines = err.splitlines()
+    assert "fence.md:3: runbook directive is not followed by a code block" in lines
+    assert 'quote.md:4: incomplete command: a " quote opens here and never closes' in lines
+    assert "latin1.md:3: not valid UTF-8 text" in lines
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize(
-    ("files", "args", "error"),
+    ("make", "args", "error"),
     [
         pytest.param(
-            {"page.md": "# Page\n\n```sh\necho\n"},
-            ["script", "page.md"],
-            "page.md:3: code block opened with ``` is never closed",
-            id="unclosed-fence",
+            lambda root: None,
+            ["script", "docs/missing.md"],
+            "docs/missing.md:1: cannot read",
+            id="missing",
         ),
         pytest.param(
-            {"docs/tabs.md": TABBED},
-            ["script", "docs/tabs.md", "--variant", "Bitbucket"],
-            "tabs.md:1: no variant 'Bitbucket' (variants: 'GitHub', 'GitLab')",
+            lambda root: (root / "docs" / "folder").mkdir(),
+            ["script", "docs/folder"],
+            "docs/folder:1: a folder, not a page",
+            id="folder",
+        ),
+        pytest.param(
+            lambda root: (root / "docs" / "loop.md").symlink_to("loop.md"),
+            ["script", "docs/loop.md"],
+            "loop.md:1: cannot read: Too many levels of symbolic links",
+            id="symlink-loop",
+        ),
+        pytest.param(
+            lambda root: (root / "notes.md").write_text("# x\n"),
+            ["script", "notes.md"],
+            "notes.md:1: not in the docs folder",
+            id="outside-docs",
+        ),
+        pytest.param(
+            lambda root: (root / "docs" / "prose.md").write_text("# Only prose\n"),
+            ["script", "docs/prose.md"],
+            "prose.md:1: no steps: no block of this page is a command to run",
+            id="no-steps",
+        ),
+        pytest.param(
+            lambda root: (root / "docs" / "p.md").write_text(page(command("true"))),
+            ["script", "docs/p.md", "--take-over"],
+            "p.md:1: no take-over steps",
+            id="no-take-over",
+        ),
+        pytest.param(
+            lambda root: (root / "docs" / "p.md").write_text(TABBED),
+            ["script", "docs/p.md", "--variant", "Bitbucket"],
+            "p.md:1: no variant 'Bitbucket' (variants: 'GitHub', 'GitLab')",
             id="unknown-variant",
         ),
         pytest.param(
-            {"page.md": block("true\ngit --git-dir=<git dir> status")},
-            ["script", "page.md"],
-            "page.md:3: placeholder <git dir> would set GIT_DIR, which the shell or git relies on",
-            id="reserved-placeholder",
-        ),
-        pytest.param(
-            {},
-            ["script", "missing.md"],
-            "missing.md:1: cannot read: No such file or directory",
-            id="missing-file",
-        ),
-        pytest.param(
-            {"latin1.md": "# Page\n\nCaf\xe9\n".encode("latin-1")},
-            ["script", "latin1.md"],
-            "latin1.md:3: not valid UTF-8 text",
-            id="undecodable-file",
-        ),
-        pytest.param(
-            {"page.md": "<!-- runbook: retry=2 -->\n" + block("true")},
-            ["script", "page.md"],
-            "page.md:1: unknown runbook directive 'retry' (known: skip, dir, fails, timeout)",
-            id="unknown-directive",
-        ),
-        pytest.param(
-            {"docs/good.md": block("true"), "docs/bad.md": "```sh\n"},
-            ["list", "docs"],
-            "bad.md:1: code block opened with ``` is never closed",
-            id="list-with-one-bad-page",
-        ),
-        pytest.param(
-            {"good.md": block("true")},
-            ["list", "good.md", "gone.md"],
-            "gone.md:1: cannot read: No such file or directory",
-            id="list-missing-file",
-        ),
-        pytest.param(
-            {"mkdocs.yml": "plugins:\n  - runbook:\n      title: '(unclosed'\n"},
-            ["list", "."],
-            "mkdocs.yml:1: title is not a regular expression: ",
-            id="bad-title-option",
-        ),
-        pytest.param(
-            {"mkdocs.yml": "site_name: x\nplugins:\n  - runbook: [\n"},
-            ["list", "."],
-            "mkdocs.yml:4: not valid YAML: ",
+            lambda root: (root / "mkdocs.yml").write_text(
+                "site_name: x\nplugins:\n  - runbook: [\n"
+            ),
+            ["list"],
+            "mkdocs.yml:4: ",
             id="mkdocs-yml-not-yaml",
         ),
         pytest.param(
-            {"mkdocs.yml": "- site_name\n"},
-            ["list", "."],
-            "mkdocs.yml:1: the configuration must be a mapping of settings",
-            id="mkdocs-yml-not-a-mapping",
+            lambda root: (root / "mkdocs.yml").write_text(
+                mkdocs_yml("plugins:\n  - runbook:\n      title: '(x'\n")
+            ),
+            ["list"],
+            "mkdocs.yml:9: ",
+            id="bad-title-option",
+        ),
+        pytest.param(
+            lambda root: (root / "mkdocs.yml").write_text(
+                mkdocs_yml("plugins:\n  - runbook:\n      script_dir: ../out\n")
+            ),
+            ["list"],
+            "mkdocs.yml:9: ",
+            id="script-dir-outside-the-site",
+        ),
+        pytest.param(
+            lambda root: (root / "mkdocs.yml").unlink(),
+            ["list"],
+            "mkdocs.yml:1: no such configuration file",
+            id="no-mkdocs-yml",
         ),
     ],
 )
-def test_bad_input_exits_2(
-    files: dict[str, str | bytes], args: list[str], error: str, tmp_path: Path
+def test_bad_input_exits_2_naming_the_place(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    make: Callable[[Path], object],
+    args: list[str],
+    error: str,
 ) -> None:
-    """Bad input exits 2 with one `path:line: message` on stderr and nothing on stdout."""
-    write(tmp_path, files)
-    result = runbook_cli(*args, cwd=tmp_path)
-    assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr.startswith(error)
-    assert result.stderr.count("\n") == 1
+    """Bad input exits 2 with `path:line: message` on stderr, nothing on stdout, no traceback."""
+    write_site(tmp_path, {})
+    make(tmp_path)
+    status, out, err = run(capsys, *args, cwd=tmp_path)
+    assert (status, out) == (2, "")
+    assert err.startswith(error), err
+    assert "Traceback" not in err
 
 
-def test_usage_error_exits_2(tmp_path: Path) -> None:
-    """A missing subcommand is a usage error: exit 2, usage on stderr, nothing on stdout."""
-    result = runbook_cli(cwd=tmp_path)
-    assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr.startswith("usage: runbook")
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("script_dir", "../out"), ("script_dir", "/srv/out"), ("title", "'(x'")],
+)
+def test_bad_options_name_the_option(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, option: str, value: str
+) -> None:
+    """A bad runbook option names itself and why, with the line of `mkdocs.yml` it is on."""
+    config = mkdocs_yml(f"plugins:\n  - runbook:\n      {option}: {value}\n")
+    write_site(tmp_path, {}, config)
+    status, _, err = run(capsys, "list", cwd=tmp_path)
+    assert status == 2
+    line = config.splitlines().index(f"      {option}: {value}") + 1
+    assert err.startswith(f"mkdocs.yml:{line}: "), err
+    assert option in err
 
 
-def test_mkdocs_yml_options_apply(tmp_path: Path) -> None:
-    """The plugin options of the `mkdocs.yml` in the working folder select the steps."""
-    page = block("echo default title") + "\n" + block("echo custom title", title="Run this")
-    write(tmp_path, {"site/pages/page.md": page})
-    without = runbook_cli("script", "site/pages/page.md", cwd=tmp_path)
-    assert "echo default title" in without.stdout
-    assert "echo custom title" not in without.stdout
+def test_replay_passes_with_a_report(capsys: pytest.CaptureFixture[str]) -> None:
+    """`runbook replay` replays the chapter as the tests do; its report names each step."""
+    status, out, err = run(capsys, "replay", f"docs/{CHAPTER}", "--take-over")
+    assert status == 0, out + err
+    assert out.startswith(f"{CHAPTER} on the take-over path: all 4 steps passed")
+    assert f"runbook: running {CHAPTER}:" in err  # progress while it runs
 
-    write(
-        tmp_path,
-        {
-            "mkdocs.yml": (
-                "site_name: Test\n"
-                "docs_dir: site\n"
-                "plugins:\n"
-                "  - search\n"
-                "  - runbook:\n"
-                "      title: 'Run th(is|at)'\n"
-            )
-        },
+
+def test_replay_of_a_failing_page_exits_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A failing step makes the replay exit 1, its report showing the command and its stderr."""
+    write_site(tmp_path, {"p.md": page(command("echo fine"), command("ls missing-file"))})
+    status, out, _ = run(capsys, "replay", "docs/p.md", cwd=tmp_path)
+    assert status == 1
+    assert out.startswith("p.md: step p.md:7 failed with exit status 2")
+    assert "    ls missing-file" in out
+    assert "No such file or directory" in out
+
+
+def test_replay_needs_every_value(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A placeholder without a test value is bad input: exit 2, saying where to declare it."""
+    write_site(tmp_path, {"p.md": page(command("echo <my token name>"))})
+    status, out, err = run(capsys, "replay", "docs/p.md", cwd=tmp_path)
+    assert (status, out) == (2, "")
+    assert err.startswith("p.md:4: no test value for MY_TOKEN_NAME")
+
+
+def test_console_script_smoke(tmp_path: Path) -> None:
+    """The installed `runbook` command is this CLI, run as a new process would run it."""
+    write_site(tmp_path, {"tabs.md": TABBED})
+    command_line = Path(sys.executable).parent / "runbook"
+    result = subprocess.run(
+        [str(command_line), "script", "docs/tabs.md", "--variant", "GitLab"],
+        cwd=tmp_path,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    result = runbook_cli("script", "site/pages/page.md", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "echo custom title" in result.stdout
-    assert "echo default title" not in result.stdout
-    # Pages are named relative to the configured docs_dir.
-    assert "# pages/page.md:5\n" in result.stdout
-
-
-def test_project_mkdocs_yml_is_read() -> None:
-    """The project's own `mkdocs.yml`, with its Python tags, loads for the command."""
-    result = runbook_cli("list", f"docs/{CHAPTER}", cwd=PROJECT)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"{CHAPTER}\n")
-
-
-def test_console_script(tmp_path: Path) -> None:
-    """The `runbook` console command is installed beside the interpreter and is the same CLI."""
-    assert CONSOLE_SCRIPT.is_file()
-    assert os.access(CONSOLE_SCRIPT, os.X_OK)
-    write(tmp_path, {"docs/tabs.md": TABBED})
-    installed = runbook_cli("list", "docs", cwd=tmp_path, command=[str(CONSOLE_SCRIPT)])
-    module = runbook_cli("list", "docs", cwd=tmp_path)
-    assert installed.returncode == 0, installed.stderr
-    assert installed.stdout == module.stdout
-
-
-def test_list_skips_what_mkdocs_skips(tmp_path: Path) -> None:
-    """Dot folders and `templates/` are not pages to MkDocs, so `list` leaves them out."""
-    write(
-        tmp_path,
-        {
-            "docs/page.md": block("true"),
-            "docs/.drafts/x.md": block("false"),
-            "docs/templates/t.md": block("false"),
-        },
-    )
-    result = runbook_cli("list", "docs", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert [line for line in result.stdout.splitlines() if not line.startswith(" ")] == ["page.md"]
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith("#!/usr/bin/env bash\n")
+    assert "glab repo create" in result.stdout
+    assert render_script  # the same renderer as the plugin's (see test_script_is_what_...)

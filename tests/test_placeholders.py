@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,13 @@ from runbook.placeholders import (
     Placeholder,
     _Lexer,
     _plain_lines,
+    reserved,
     substitute,
+    unfinished,
     variable_name,
 )
 
-# A value that breaks out of every quoting context that is not handled exactly.
-HOSTILE = "a b;  $(touch pwned) `touch pwned` 'single' \"double\" \\ * $HOME\nsecond line"
+MARKERS = frozenset({"docker_image"})
 
 
 @pytest.mark.parametrize(
@@ -27,7 +29,7 @@ HOSTILE = "a b;  $(touch pwned) `touch pwned` 'single' \"double\" \\ * $HOME\nse
     [
         pytest.param("your git repository url", "YOUR_GIT_REPOSITORY_URL", id="spaces"),
         pytest.param("my_git_repository_url", "MY_GIT_REPOSITORY_URL", id="underscores"),
-        pytest.param("raw-dataset-folder", "RAW_DATASET_FOLDER", id="hyphens"),
+        pytest.param("EXTERNAL-IP", "EXTERNAL_IP", id="hyphen"),
         pytest.param("my bucket  name", "MY_BUCKET_NAME", id="runs-of-spaces"),
         pytest.param("my - _ username", "MY_USERNAME", id="mixed-run"),
         pytest.param("My S3 Bucket", "MY_S3_BUCKET", id="case-and-digits"),
@@ -45,20 +47,20 @@ def test_variable_name(text: str, name: str) -> None:
         pytest.param(
             "git clone <your git repository url>", ["YOUR_GIT_REPOSITORY_URL"], id="words"
         ),
-        pytest.param("echo <my_username>", ["MY_USERNAME"], id="underscored"),
-        pytest.param("cd <raw-dataset-folder>", ["RAW_DATASET_FOLDER"], id="hyphenated"),
+        pytest.param("cd <my_git_repository_url>", ["MY_GIT_REPOSITORY_URL"], id="underscored"),
+        pytest.param("curl http://<EXTERNAL-IP>/", ["EXTERNAL_IP"], id="hyphenated-capitals"),
         pytest.param("echo <a b> <c d> <a b>", ["A_B", "C_D", "A_B"], id="each-use"),
         pytest.param("echo --url=<my url>", ["MY_URL"], id="after-equals"),
-        pytest.param("echo <word>", [], id="one-word-is-not"),
-        pytest.param("sort < data.txt > out.txt", [], id="redirections"),
+        pytest.param("if [ 1 -lt 2 ]; then echo <a b>; fi", ["A_B"], id="after-a-test"),
+        pytest.param("ls <path>", [], id="one-word"),
+        pytest.param("sort < file > out.txt", [], id="redirections"),
         pytest.param("wc -l <file.txt", [], id="redirection-without-space"),
-        pytest.param("diff <(ls a) <(ls b)", [], id="process-substitution"),
-        pytest.param("make 2>&1 | tee log", [], id="fd-redirection"),
         pytest.param("cat <<EOF\nplain\nEOF", [], id="here-document"),
+        pytest.param("make 2>&1 | tee log", [], id="fd-redirection"),
         pytest.param("cat <<< 'here string'", [], id="here-string"),
+        pytest.param("diff <(ls a) <(ls b)", [], id="process-substitution"),
         pytest.param("exec 3<&0", [], id="fd-duplication"),
         pytest.param("echo hi # then <your value>", [], id="in-a-comment"),
-        pytest.param("if [ 1 -lt 2 ]; then echo <a b>; fi", ["A_B"], id="after-test"),
     ],
 )
 def test_placeholders_found(code: str, names: list[str]) -> None:
@@ -69,165 +71,206 @@ def test_placeholders_found(code: str, names: list[str]) -> None:
         assert script == code
 
 
-@pytest.mark.parametrize(
-    ("code", "script"),
-    [
-        pytest.param("echo <my value>", 'echo "${MY_VALUE}"', id="bare"),
-        pytest.param('echo "x <my value> y"', 'echo "x ${MY_VALUE} y"', id="double-quotes"),
-        pytest.param("echo 'x <my value> y'", "echo 'x '\"${MY_VALUE}\"' y'", id="single-quotes"),
-        pytest.param("echo $'x <my value>'", "echo $'x '\"${MY_VALUE}\"$''", id="ansi-c-quotes"),
-        pytest.param(
-            "cat <<EOF\nx <my value>\nEOF", "cat <<EOF\nx ${MY_VALUE}\nEOF", id="here-document"
-        ),
-        pytest.param(
-            'echo "$(basename <my value>)"',
-            'echo "$(basename "${MY_VALUE}")"',
-            id="command-substitution-in-double-quotes",
-        ),
-        pytest.param("echo `basename <my value>`", 'echo `basename "${MY_VALUE}"`', id="backticks"),
-        pytest.param("x=<my value>", 'x="${MY_VALUE}"', id="assignment"),
-        pytest.param(
-            'echo "it\'s <my value>"', 'echo "it\'s ${MY_VALUE}"', id="quote-in-double-quotes"
-        ),
-    ],
-)
-def test_substitution_by_context(code: str, script: str) -> None:
-    """Each placeholder becomes the expansion its quoting context needs."""
-    assert substitute(code)[0] == script
-
-
 def test_placeholder_lines() -> None:
     """A placeholder knows the page line it is on, counted from the code's first line."""
-    _, found = substitute("echo one\necho <my value>\n\necho <other value>", first_line=10)
+    _, found = substitute("echo one\necho <my value>\n\necho '<other value>'", first_line=10)
     assert found == [
         Placeholder("my value", "MY_VALUE", 11),
         Placeholder("other value", "OTHER_VALUE", 13),
     ]
 
 
-@pytest.mark.parametrize(
-    ("code", "name"),
-    [
-        pytest.param("git --git-dir=<git dir> log", "GIT_DIR", id="git-prefix"),
-        pytest.param("echo <bash env>", "BASH_ENV", id="bash-prefix"),
-        pytest.param("echo <lc all>", "LC_ALL", id="locale"),
-        pytest.param("echo <ld preload>", "LD_PRELOAD", id="loader"),
-        pytest.param("echo <ssh auth sock>", "SSH_AUTH_SOCK", id="ssh"),
-        pytest.param("echo <prompt command>", "PROMPT_COMMAND", id="shell-hook"),
-        pytest.param("echo <http proxy>", "HTTP_PROXY", id="proxy"),
-        pytest.param("echo <virtual env>", "VIRTUAL_ENV", id="python"),
-        pytest.param("echo <runbook step>", "RUNBOOK_STEP", id="the-script-own"),
-    ],
-)
-def test_reserved_name_is_an_error(code: str, name: str) -> None:
-    """A placeholder that would shadow a variable the shell, git or the script uses is refused."""
-    with pytest.raises(SourceError) as raised:
-        substitute("true\n" + code, first_line=7)
-    assert raised.value.line == 8
-    assert name in raised.value.message
+SHELL = "which the shell or git relies on"
 
 
-@pytest.mark.parametrize("delimiter", ["'EOF'", '"EOF"', "\\EOF"])
-def test_placeholder_in_quoted_here_document_is_an_error(delimiter: str) -> None:
-    """A quoted here-document takes no value, so a placeholder in it is refused at its line."""
-    with pytest.raises(SourceError) as raised:
-        substitute(f"cat <<{delimiter}\nfirst\n<my value>\nEOF", first_line=20)
-    assert raised.value.line == 22
-    assert "quoted here-document" in raised.value.message
-
-
-def run_bash(code: str, cwd: Path, **values: str) -> subprocess.CompletedProcess[str]:
-    """Run `code` with bash in `cwd`, with only PATH and the given variables set."""
-    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "LC_ALL": "C", **values}
-    return subprocess.run(
-        ["bash", "-c", "set -euo pipefail\n" + code],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+def read_by(program: str) -> str:
+    return f"which {program} read(s) from the environment: every step would see it"
 
 
 @pytest.mark.parametrize(
-    ("code", "expected"),
+    ("name", "why"),
     [
-        pytest.param("printf '[%s]' <my value>", "[{v}]", id="bare"),
-        pytest.param("printf '[%s]' \"x <my value> y\"", "[x {v} y]", id="double-quotes"),
-        pytest.param("printf '[%s]' 'x <my value> y'", "[x {v} y]", id="single-quotes"),
-        pytest.param("printf '[%s]' $'x\\t <my value> y'", "[x\t {v} y]", id="ansi-c-quotes"),
-        pytest.param("cat <<EOF\n[<my value>]\nEOF", "[{v}]\n", id="here-document"),
-        pytest.param("cat <<-EOF\n\t[<my value>]\n\tEOF", "[{v}]\n", id="here-document-tabs"),
-        pytest.param(
-            "x=$(printf '%s' <my value>); printf '[%s]' \"$x\"", "[{v}]", id="command-substitution"
-        ),
-        pytest.param("x=<my value>; printf '[%s]' \"$x\"", "[{v}]", id="assignment"),
-        pytest.param(
-            "printf '%s' <my value> > out.txt; printf '[%s]' \"$(cat out.txt)\"",
-            "[{v}]",
-            id="redirected",
-        ),
-        pytest.param(
-            "cat <<A; printf '[%s]' <my value>\n<my value>\nA",
-            "{v}\n[{v}]",
-            id="here-document-and-command-on-one-line",
-        ),
+        *(pytest.param(name, SHELL, id=name) for name in ("PATH", "HOME", "IFS", "TMPDIR")),
+        *(pytest.param(name, SHELL, id=name) for name in ("GIT_DIR", "BASH_ENV", "BASHOPTS")),
+        pytest.param("PIP_INDEX_URL", read_by("pip"), id="pip"),
+        pytest.param("AWS_REGION", read_by("the AWS CLI and SDKs"), id="aws"),
+        pytest.param("KUBECONFIG", read_by("kubectl"), id="kubectl"),
+        pytest.param("HF_TOKEN", read_by("Hugging Face's libraries"), id="hf"),
+        pytest.param("GITHUB_TOKEN", read_by("the GitHub CLI"), id="gh"),
+        pytest.param("MY_VALUE", None, id="free"),
+        pytest.param("PATH_TO_DATA", None, id="PATH-as-a-word-is-free"),
+        pytest.param("YOUR_GIT_REPOSITORY_URL", None, id="GIT-as-a-word-is-free"),
     ],
 )
-def test_hostile_value_is_data(code: str, expected: str, tmp_path: Path) -> None:
-    """Spaces, `;`, `$(...)`, backticks, quotes, `*` and a newline reach the command verbatim."""
-    (tmp_path / "a-file-a-glob-would-find").touch()
-    script, _ = substitute(code)
-    result = run_bash(script, tmp_path, MY_VALUE=HOSTILE)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == expected.format(v=HOSTILE)
-    assert not (tmp_path / "pwned").exists()
+def test_reserved_names(name: str, why: str | None) -> None:
+    """A name the shell, git or a program reads is reserved, saying who reads it."""
+    assert reserved(name) == why
+
+
+@pytest.mark.parametrize("template", ["echo {}", "echo '{}'", "cat <<EOF\n{}\nEOF"])
+@pytest.mark.parametrize(
+    ("text", "name", "why"),
+    [
+        pytest.param("<git dir>", "GIT_DIR", SHELL, id="git"),
+        pytest.param("<bash env>", "BASH_ENV", SHELL, id="bash"),
+        pytest.param("<runbook step>", "RUNBOOK_STEP", SHELL, id="the-script-own"),
+        pytest.param("<pip index url>", "PIP_INDEX_URL", read_by("pip"), id="pip"),
+        pytest.param("<aws region>", "AWS_REGION", read_by("the AWS CLI and SDKs"), id="aws"),
+        pytest.param("<hf token>", "HF_TOKEN", read_by("Hugging Face's libraries"), id="hf"),
+        pytest.param("<github token>", "GITHUB_TOKEN", read_by("the GitHub CLI"), id="gh"),
+    ],
+)
+def test_reserved_placeholder_is_an_error_at_its_line(
+    template: str, text: str, name: str, why: str
+) -> None:
+    """A placeholder that would set a variable in use is refused at its line, saying which."""
+    with pytest.raises(SourceError) as raised:
+        substitute("true\n" + template.format(text), first_line=7)
+    assert raised.value.line == 8 + template.count("\n", 0, template.index("{}"))
+    assert raised.value.message == f"placeholder {text} would set {name}, {why}"
 
 
 @pytest.mark.parametrize(
     "code",
     [
-        pytest.param("echo $((1<<2))\nprintf '[%s]' <my value>", id="arithmetic-shift"),
-        pytest.param("(( x = 1 << 3 ))\nprintf '[%s]' <my value>", id="arithmetic-command"),
-        pytest.param("echo $(( (1 << 2) ))\nprintf '[%s]' <my value>", id="nested-parentheses"),
-        pytest.param("echo \"$(( 2 << 1 ))\"\nprintf '[%s]' <my value>", id="in-double-quotes"),
+        pytest.param("docker pull <docker_image>", id="bare"),
+        pytest.param('sed -i "s|<docker_image>|$IMAGE|g" deploy.yaml', id="double-quotes"),
+        pytest.param("sed -i 's|<docker_image>|x|' deploy.yaml", id="single-quotes"),
+        pytest.param("cat <<EOF\nimage: <docker_image>\nEOF", id="here-document"),
+        pytest.param("cat <<'EOF'\nimage: <docker_image>\nEOF", id="quoted-here-document"),
     ],
 )
-def test_a_shift_is_no_here_document(code: str, tmp_path: Path) -> None:
-    """`<<` in arithmetic shifts bits: the placeholder after it is still bound as data."""
+def test_template_markers_stay_as_written(code: str) -> None:
+    """A marker is text for a command to replace: it stays as written and asks for no value."""
+    assert substitute(code, 1, MARKERS) == (code, [])
+    script, found = substitute(f"{code}\necho <my value>", 1, MARKERS)
+    assert script == f'{code}\necho "${{MY_VALUE}}"'
+    assert [p.name for p in found] == ["MY_VALUE"]
+
+
+@pytest.mark.parametrize("delimiter", ["'EOF'", '"EOF"', "\\EOF"])
+def test_placeholder_in_quoted_here_document_is_an_error(delimiter: str) -> None:
+    """A quoted here-document takes no value: a placeholder in it is refused at its line."""
+    with pytest.raises(SourceError) as raised:
+        substitute(f"cat <<{delimiter}\n<docker_image>\n<my value>\nEOF", 20, MARKERS)
+    assert raised.value.line == 22
+    assert "placeholder <my value> is in a quoted here-document" in raised.value.message
+
+
+CONTEXTS = [
+    pytest.param("printf '[%s]' <my value>", "[{v}]", id="bare"),
+    pytest.param("x=<my value>; printf '[%s]' \"$x\"", "[{v}]", id="assignment"),
+    pytest.param("printf '[%s]' \"x <my value> y\"", "[x {v} y]", id="double-quotes"),
+    pytest.param("printf '[%s]' \"it's <my value>\"", "[it's {v}]", id="quote-in-double-quotes"),
+    pytest.param("printf '[%s]' 'x <my value> y'", "[x {v} y]", id="single-quotes"),
+    pytest.param("printf '[%s]' $'x\\t <my value>'", "[x\t {v}]", id="ansi-c-quotes"),
+    pytest.param("cat <<EOF\n[<my value>]\nEOF", "[{v}]\n", id="here-document"),
+    pytest.param("cat <<-EOF\n\t[<my value>]\n\tEOF", "[{v}]\n", id="here-document-tabs"),
+    pytest.param("x=$(printf %s <my value>); printf '[%s]' \"$x\"", "[{v}]", id="sub"),
+    pytest.param("printf '[%s]' \"$(printf %s <my value>)\"", "[{v}]", id="sub-in-quotes"),
+    pytest.param("x=`printf %s <my value>`; printf '[%s]' \"$x\"", "[{v}]", id="backticks"),
+    pytest.param("printf '[%s]' $((1<<2)) <my value>", "[4][{v}]", id="arithmetic-shift"),
+    pytest.param("(( x = 1 << 3 ))\nprintf '[%s]' $x <my value>", "[8][{v}]", id="arithmetic"),
+    pytest.param("cat <<A; printf '[%s]' <my value>\n<my value>\nA", "{v}\n[{v}]", id="one-line"),
+]
+HOSTILE = [
+    pytest.param("$(touch pwned)", id="command-substitution"),
+    pytest.param("`touch pwned`", id="backticks"),
+    pytest.param("'; rm -rf ~; '", id="single-quote-breakout"),
+    pytest.param('"; touch pwned; "', id="double-quote-breakout"),
+    pytest.param("line one\nline two; touch pwned", id="newline"),
+    pytest.param("a  b * ? [x]", id="spaces-and-globs"),
+    pytest.param("\\ \\n \\' $HOME ${HOME} !! $'\\x41'", id="backslashes-and-dollars"),
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize(("code", "expected"), CONTEXTS)
+def test_a_value_is_data_in_every_context(
+    code: str, expected: str, value: str, tmp_path: Path
+) -> None:
+    """Whatever a value holds, the command gets it verbatim and nothing of it runs."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "keep").touch()
+    (tmp_path / "a-file-a-glob-would-find").touch()
     script, _ = substitute(code)
     result = subprocess.run(
-        ["bash", "-c", script],
+        ["bash", "-c", "set -euo pipefail\n" + script],
+        cwd=tmp_path,
+        env={**os.environ, "HOME": str(home), "MY_VALUE": value},
         capture_output=True,
         text=True,
-        cwd=tmp_path,
-        env={"PATH": os.environ["PATH"], "MY_VALUE": "two words *"},
+        timeout=30,
     )
-    assert result.stdout.endswith("[two words *]")
+    assert (result.returncode, result.stdout) == (0, expected.format(v=value)), result.stderr
+    assert not (tmp_path / "pwned").exists()
+    assert (home / "keep").exists()
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        pytest.param("echo 'a", (1, "a ' quote opens here"), id="single-quote"),
+        pytest.param('echo ok\necho "a\nb', (2, 'a " quote opens here'), id="double-quote"),
+        pytest.param("echo $'a\\'", (1, "a $' quote opens here"), id="ansi-c-quote"),
+        pytest.param("echo `date", (1, "a ` command substitution opens"), id="backtick"),
+        pytest.param("x=$(date\necho", (1, "a $( command substitution opens"), id="sub"),
+        pytest.param("echo\n(cd x", (2, "a ( subshell opens"), id="subshell"),
+        pytest.param("echo $(( 1 +", (1, "an arithmetic (( expression opens"), id="arithmetic"),
+        pytest.param("echo\ncat <<EOF\nx", (2, "here-document <<EOF never ends"), id="heredoc"),
+        pytest.param("cat <<'EOF'\nx\n EOF", (1, "here-document <<EOF never ends"), id="quoted"),
+        pytest.param("echo\ncat <<EOF", (2, "here-document <<EOF has no lines"), id="no-lines"),
+        pytest.param("echo a \\\n  b \\", (2, "ends with a backslash"), id="final-backslash"),
+        pytest.param("echo 'a' \"b\" $'c\\'d' `date` $(date) (cd x)", None, id="closed"),
+        pytest.param("echo a \\\\", None, id="escaped-final-backslash"),
+        pytest.param("echo a \\\n  b", None, id="continued-line"),
+        pytest.param("echo a # ends with \\", None, id="backslash-in-a-final-comment"),
+        pytest.param("echo a # it's", None, id="quote-in-a-comment"),
+        pytest.param("cat <<EOF\nx\nEOF", None, id="closed-heredoc"),
+        pytest.param("cat <<-'EOF'\n\tit's\n\tEOF", None, id="quoted-heredoc-with-tabs"),
+        pytest.param("cat <<A <<B\na\nA\nb\nB", None, id="two-heredocs"),
+        pytest.param("echo $(( 1 << 2 ))\n(( x = 1 << 2 ))", None, id="shift"),
+        pytest.param("echo '<my value>' \"<my value>\" $'<my value>'", None, id="placeholders"),
+        pytest.param("echo $(case x in a) echo a;; esac)", None, id="case-in-sub"),
+    ],
+)
+def test_unfinished(code: str, expected: tuple[int, str] | None) -> None:
+    """What bash would read on past the code's end is named, at the line where it opens."""
+    found = unfinished(code)
+    if expected is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert (found[0], expected[1] in found[1]) == (expected[0], True)
+
+
+def test_unfinished_reports_the_line_of_a_heredoc_operator_before_an_open_quote() -> None:
+    """A here-document operator followed by an open quote is reported on its own line."""
+    found = unfinished("cat <<EOF; echo 'a\nbody\nEOF")
+    assert found is not None
+    assert found[0] == 1
 
 
 # Pieces of shell from which `test_plain_code_reads_as_the_lexer_reads_it` builds its code.
 PIECES = (
     *("git", "push", " ", " ", "\t", "\n", "\n", ";", "&&", "=", "<", ">", "<<<", "EOF"),
     *("<your url>", "<my_repo name>", "x<your url>", "<a b>", "<git dir>", "<home dir>"),
+    *("<docker_image>", "<pip index url>", "<EXTERNAL-IP>", "2>&1", "< file", "<path>"),
     *("#", " # ", "#x", "a#b", ";#", "'", '"', "$", "$(", "(", ")", "`", "\\", "<<", "<<EOF"),
     *('"<your url>"', '"a #b"', '"it\'s"', "\\\n", '"x"#y'),
 )
 
 
-def _lexed(code: str) -> tuple[str, list[Placeholder]] | str:
-    """The reading of the full lexer, or its error."""
-    lexer = _Lexer(code, 3)
-    try:
-        return lexer.run(), lexer.found
-    except SourceError as error:
-        return str(error)
+def _lexed(code: str) -> tuple[str, list[Placeholder]]:
+    lexer = _Lexer(code, 3, MARKERS)
+    return lexer.run(), lexer.found
 
 
-def _substituted(code: str) -> tuple[str, list[Placeholder]] | str:
+def _outcome(read: Callable[[str], object], code: str) -> object:
+    """What a reading of `code` gives: its script and placeholders, or its error."""
     try:
-        return substitute(code, 3)
+        return read(code)
     except SourceError as error:
         return str(error)
 
@@ -241,6 +284,7 @@ def test_plain_code_reads_as_the_lexer_reads_it(seed: int) -> None:
         code = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 12)))
         if "<" not in code:
             continue
-        assert _substituted(code) == _lexed(code), code
+        substituted = _outcome(lambda c: substitute(c, 3, MARKERS), code)
+        assert substituted == _outcome(_lexed, code), code
         plain += _plain_lines(code) is not None
     assert plain > 100  # the plain reading was taken, not only the lexer

@@ -1,22 +1,46 @@
-"""Every page with runnable steps is replayed, once per variant and per remote transport."""
+"""Every page with steps replays: each variant, each path (normal, take-over), each transport."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import pytest
 
-from conftest import Replayed, replayable_pages
+from conftest import assert_replayed
+from helpers import PROJECT
+from runbook.session import PageReplay
+from runbook.site import load_site
 
-PAGES = replayable_pages()
+
+@functools.cache
+def replayable() -> list[tuple[str, str | None, bool]]:
+    """Every (page, variant, take-over path) of the docs that has steps, read as the build does."""
+    site = load_site(PROJECT / "mkdocs.yml")
+    cases = []
+    for path, reading in sorted(site.read(site.pages()).items()):
+        runbook = reading.runbook
+        for variant in runbook.variants if runbook.steps else ():
+            for take_over in (False, True) if runbook.take_over else (False,):
+                cases.append((path, variant.name or None, take_over))
+    return cases
+
+
+def _id(case: tuple[str, str | None, bool]) -> str:
+    page, variant, take_over = case
+    return page + (f":{variant}" if variant else "") + (":take-over" if take_over else "")
 
 
 @pytest.mark.replay
-@pytest.mark.parametrize(
-    ("page", "variant"),
-    PAGES,
-    ids=[f"{page}:{variant}" if variant else page for page, variant in PAGES],
-)
-def test_page_replays(replay_page: Callable[..., Replayed], page: str, variant: str) -> None:
-    """Each command block of the page runs, in reading order, against a fresh bare remote."""
-    replay_page(page, variant or None).assert_ok()
+@pytest.mark.parametrize("case", replayable(), ids=_id)
+def test_page_replays(
+    replay_page: Callable[..., PageReplay], case: tuple[str, str | None, bool]
+) -> None:
+    """Each command block of the page runs, in reading order, from the page's start state."""
+    page, variant, take_over = case
+    assert_replayed(replay_page(page, variant, take_over=take_over))
+
+
+def test_the_docs_have_pages_to_replay() -> None:
+    """The docs replay something: a broken reading would otherwise leave this file with no test."""
+    assert replayable()

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import pytest
 
-from conftest import CHAPTER, DOCS, PROJECT
+from helpers import CHAPTER, DOCS, PROJECT
 
 PAGE = CHAPTER.removesuffix(".md") + "/"
 SCRIPT = "runbooks/" + CHAPTER.removesuffix(".md") + ".sh"
@@ -93,6 +93,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     shutil.copy2(PROJECT / "mkdocs.yml", root)
     shutil.copytree(DOCS, root / "docs")
     shutil.copytree(PROJECT / "overrides", root / "overrides")
+    shutil.copytree(PROJECT / "states", root / "states")
     # The plugin is imported from the installed package, but mkdocs.yml watches plugins/ for
     # its authors, and MkDocs refuses a watched path that does not exist.
     (root / "plugins").mkdir()

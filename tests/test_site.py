@@ -1,4 +1,4 @@
-"""The built site: strict, complete, private, and publishing each page's commands."""
+"""The built site: strict, complete, private, and publishing exactly each page's commands."""
 
 from __future__ import annotations
 
@@ -13,16 +13,15 @@ from urllib.parse import urljoin
 
 import pytest
 from mkdocs.commands.build import build
+from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from conftest import CHAPTER, DOCS, PROJECT, build_site, site_config
-from runbook.__main__ import main as runbook_cli
-from runbook.fences import find_fences
-from runbook.plugin import RunbookPlugin
+from conftest import Guide, build_site
+from helpers import CHAPTER, PROJECT, RUNBOOK_PLUGIN, TITLE, command, mkdocs_yml, page
+from runbook.script import render_script, script_name
+from runbook.states import make_bundle
 
-SEED = PROJECT.parent / "shared" / "seeds" / "000_5d985445816662ba.txt"
 CHAPTER_HTML = CHAPTER.removesuffix(".md") + "/index.html"
-COMMAND_TITLE = "Execute the following command(s) in a terminal"
 
 
 class _Text(HTMLParser):
@@ -61,11 +60,11 @@ def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def failed_build(
-    make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture, pages: dict[str, str]
+    make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture, pages: dict[str, str], **kw
 ) -> list[str]:
     """Build `pages`, which must fail `--strict`; return the warnings that failed it."""
     with pytest.raises(Abort):
-        make_site(pages)
+        make_site(pages, **kw)
     return warnings(caplog)
 
 
@@ -76,15 +75,19 @@ def chapter(site: Path) -> str:
 
 def test_strict_build_has_no_warnings(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """`mkdocs build --strict` of the project passes without a single warning."""
-    build_site(tmp_path / "site")
+    build_site(PROJECT / "mkdocs.yml", tmp_path / "site")
     assert warnings(caplog) == []
 
 
-def test_collapsible_admonition_is_details(chapter: str) -> None:
-    """The take-over section is a closed <details> a reader can open."""
-    details = re.search(r'<details class="info">\s*<summary>(.*?)</summary>', chapter, re.S)
+def test_collapsible_take_over_section_is_details(chapter: str) -> None:
+    """The take-over section is a closed <details> holding its download link and commands."""
+    details = re.search(
+        r'<details class="info">\s*<summary>(.*?)</summary>(.*?)</details>', chapter, re.S
+    )
     assert details is not None
     assert "take over from this chapter" in details[1]
+    assert 'href="../runbooks/chapter-6.bundle"' in details[2]
+    assert "git remote remove origin" in code_text(details[2])
 
 
 def test_one_tab_set_labelled_with_icons(chapter: str) -> None:
@@ -102,120 +105,56 @@ def test_mermaid_block_holds_the_diagram(chapter: str) -> None:
     assert block is not None
     source = unescape(block[1])
     assert source.startswith("flowchart LR")
-    assert "s3_storage[(S3 Storage)]" in source
     assert "subgraph gitGraph[Git Remote]" in source
 
 
-def test_command_blocks_keep_their_titles(chapter: str) -> None:
-    """The three command blocks render with the guide's title above them."""
+def test_command_blocks_keep_their_titles(chapter: str, docs: Guide) -> None:
+    """Every command block renders under the guide's title: one title per step."""
     titles = re.findall(r'<span class="filename">(.*?)</span>', chapter)
-    assert titles == [COMMAND_TITLE] * 3
+    assert titles == [TITLE] * len(docs.runbook(CHAPTER).steps)
 
 
-def test_todo_comment_is_invisible(chapter: str) -> None:
-    """The `[//]: # "TODO"` line leaves nothing a reader can see."""
-    assert "TODO" not in visible_text(chapter)
-    assert "[//]" not in visible_text(chapter)
+def test_published_scripts_are_each_pages_variants_and_paths(site: Path, docs: Guide) -> None:
+    """The site publishes one script per page variant and path, exactly as rendered for it, and
+    nothing else: a new page with steps needs nothing registered."""
+    expected = {}
+    for path, reading in docs.readings.items():
+        runbook = reading.runbook
+        for variant in runbook.variants if runbook.steps else ():
+            for take_over in (False, True) if runbook.take_over else (False,):
+                name = script_name(path, variant, take_over)
+                expected[name] = render_script(runbook, variant, take_over)
+    published = {
+        p.relative_to(site / "runbooks").as_posix(): p.read_text(encoding="utf-8")
+        for p in (site / "runbooks").rglob("*.sh")
+    }
+    assert published == expected
+    assert expected, "the docs publish scripts"
 
 
-def test_chapter_keeps_the_seed_text() -> None:
-    """The chapter is the seed's text plus invisible front matter and directives, nothing else."""
-    if not SEED.exists():
-        pytest.skip(f"the seed chapter is not beside this checkout ({SEED})")
-    text = (DOCS / CHAPTER).read_text(encoding="utf-8")
-    body = text.split("---\n", 2)[2].lstrip("\n")
-    body = re.sub(r"^<!-- runbook:.*-->\n", "", body, flags=re.M)
-    assert body == SEED.read_text(encoding="utf-8")
+def test_the_chapter_links_its_scripts(site: Path, chapter: str) -> None:
+    """The chapter offers both its scripts, and each link resolves to a published file."""
+    links = re.findall(r'<a class="runbook-downloads__link" href="([^"]+)" download', chapter)
+    page_url = "http://site/" + CHAPTER.removesuffix(".md") + "/"
+    targets = [urljoin(page_url, link).removeprefix("http://site/") for link in links]
+    stem = "runbooks/" + CHAPTER.removesuffix(".md")
+    assert targets == [f"{stem}.sh", f"{stem}-take-over.sh"]
+    assert all((site / target).is_file() for target in targets)
 
 
-TEMPLATE_LIKE = """\
-# Code stays code
-
-Site: {{ config.site_name }}
-
-```sh title="Execute the following command(s) in a terminal"
-echo "{{ x }}" '{% raw %}' "${#a[@]}" {# not a comment #}
-```
-
-!!! note
-
-    ```bash
-    declare -a a=(1 2); echo "${#a[@]} {{ y }}{%- if z %}"
-    ```
-"""
-
-
-def test_many_blocks_come_back_in_place(make_site: Callable[..., Path]) -> None:
-    """A page with a dozen blocks gets each one back where it was, through Jinja."""
-    page = "# Many\n\n" + "".join(f"```text\nblock {n} {{{{ n }}}}\n```\n\n" for n in range(12))
-    html = (make_site({"index.md": page}) / "index.html").read_text(encoding="utf-8")
-    blocks = [code_text(b) for b in re.findall(r"<code>(.*?)</code>", html, re.S)]
-    assert blocks == [f"block {n} {{{{ n }}}}\n" for n in range(12)]
-    assert "runbook" not in visible_text(html).lower()
-
-
-# What may come before and after TEMPLATE_LIKE on a page, by what the code guard must get right.
-AROUND_TEMPLATE_LIKE = {
-    "plain": ("", ""),
-    "front-matter": ("---\ntitle: Code stays code\n---\n\n\n", ""),
-    # Once MkDocs has taken the front matter off, the body starts with a rule, not with more.
-    "rules-after-front-matter": ("---\ntitle: Rules\n---\n\n---\n\n", "\n---\n"),
-    "multimarkdown-meta": ("Title: Code stays code\n\n", ""),
-}
-
-
-def plugins_with_runbook(enabled: bool) -> list[object]:
-    """The project's plugins, with the runbook plugin `enabled` or not."""
-    return [
-        "search",
-        {"macros": {"modules": ["runbook.macros"]}},
-        {"runbook": {"enabled": enabled}},
-    ]
-
-
-@pytest.mark.parametrize("enabled", [True, False], ids=["runbook-on", "runbook-off"])
-@pytest.mark.parametrize("around", AROUND_TEMPLATE_LIKE.values(), ids=AROUND_TEMPLATE_LIKE)
-def test_template_syntax_in_code_reaches_the_reader(
-    make_site: Callable[..., Path], around: tuple[str, str], enabled: bool
+def test_the_download_is_the_replays_start_the_same_bytes_each_build(
+    site: Path, tmp_path: Path
 ) -> None:
-    """Macros render the page, yet `{{ x }}`, `{% raw %}` and `${#a[@]}` in code stay verbatim.
-
-    With the runbook plugin on, the guard takes the blocks the plugin found in the page's source;
-    off, it finds them itself. Either way they are the blocks of the text Jinja renders, below
-    any front matter.
-    """
-    before, after = around
-    site = make_site(
-        {"index.md": before + TEMPLATE_LIKE + after}, plugins=plugins_with_runbook(enabled)
-    )
-    html = (site / "index.html").read_text(encoding="utf-8")
-    blocks = [code_text(b) for b in re.findall(r"<code>(.*?)</code>", html, re.S)]
-    assert 'echo "{{ x }}" \'{% raw %}\' "${#a[@]}" {# not a comment #}\n' in blocks
-    assert 'declare -a a=(1 2); echo "${#a[@]} {{ y }}{%- if z %}"\n' in blocks
-    assert "Site: MLOps guide, tested" in visible_text(html)
+    """The bundle readers download is what replays start from, byte for byte, on every build."""
+    published = (site / "runbooks" / "chapter-6.bundle").read_bytes()
+    again = build_site(PROJECT / "mkdocs.yml", tmp_path / "again", strict=False)
+    assert (again / "runbooks" / "chapter-6.bundle").read_bytes() == published
+    assert make_bundle("chapter-6", PROJECT / "states" / "chapter-6.sh") == published
 
 
-@pytest.mark.parametrize("around", AROUND_TEMPLATE_LIKE.values(), ids=AROUND_TEMPLATE_LIKE)
-def test_code_guard_takes_the_plugins_reading(tmp_path: Path, around: tuple[str, str]) -> None:
-    """The runbook plugin hands the code guard the lines of the blocks it found in the source.
-
-    They are counted in the Markdown MkDocs gives plugins, and are the blocks the guard would find
-    there itself; for any other Markdown, the plugin has none to give.
-    """
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    before, after = around
-    (docs / "index.md").write_text(before + TEMPLATE_LIKE + after, encoding="utf-8")
-    config = site_config(tmp_path / "site", docs, nav=["index.md"])
-    build(config)
-    plugin = config.plugins["runbook"]
-    assert isinstance(plugin, RunbookPlugin)
-    assert plugin.last_page is not None
-    markdown = plugin.last_page.markdown
-    expected = [(f.line, f.end) for f in find_fences(markdown, front_matter=False)]
-    assert len(expected) == 2
-    assert plugin.fence_lines(markdown) == expected
-    assert plugin.fence_lines(markdown + "\nMore.\n") is None
+def test_pages_without_commands_offer_no_script(site: Path) -> None:
+    """Home and the authors' page have no commands, so no download box."""
+    assert "runbook-downloads" not in (site / "index.html").read_text(encoding="utf-8")
 
 
 def _external(url: str | None) -> bool:
@@ -256,12 +195,12 @@ class _Assets(HTMLParser):
 def test_nothing_is_loaded_from_another_host(site: Path) -> None:
     """No script, stylesheet, font or image of the site comes from another host."""
     found: list[str] = []
-    for page in site.rglob("*.html"):
+    for html in site.rglob("*.html"):
         assets = _Assets()
-        assets.feed(page.read_text(encoding="utf-8"))
-        found += [f"{page}: {url}" for url in assets.urls if _external(url)]
+        assets.feed(html.read_text(encoding="utf-8"))
+        found += [f"{html}: {url}" for url in assets.urls if _external(url)]
         for css in assets.styles:
-            found += [f"{page}: {u}" for u in re.findall(r"url\(([^)]*)\)", css) if _external(u)]
+            found += [f"{html}: {u}" for u in re.findall(r"url\(([^)]*)\)", css) if _external(u)]
     for css_file in site.rglob("*.css"):
         css = css_file.read_text(encoding="utf-8")
         urls = re.findall(r"url\(([^)]*)\)", css) + re.findall(r"@import\s+[\"']([^\"']+)", css)
@@ -270,80 +209,11 @@ def test_nothing_is_loaded_from_another_host(site: Path) -> None:
     assert (site / "assets/vendor/mermaid/mermaid.min.js").stat().st_size > 1_000_000
 
 
-def cli_script(page: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> str:
-    monkeypatch.chdir(PROJECT)
-    assert runbook_cli(["script", f"docs/{page}"]) == 0
-    return capsys.readouterr().out
-
-
-def test_published_script_is_what_the_cli_prints(
-    site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The script the site publishes holds the same bytes `runbook script` prints."""
-    published = (site / "runbooks" / CHAPTER.replace(".md", ".sh")).read_bytes()
-    assert published == cli_script(CHAPTER, monkeypatch, capsys).encode()
-
-
-def test_published_scripts_are_executable_whatever_the_umask(
-    make_site: Callable[..., Path],
-) -> None:
-    """Each script is written whole with mode 0o755, even under umask 077; no temporary is left."""
-    umask = os.umask(0o077)
-    try:
-        site = make_site({"tabs.md": TABBED})
-    finally:
-        os.umask(umask)
-    scripts = sorted((site / "runbooks").rglob("*"))
-    assert [p.name for p in scripts] == ["tabs-github.sh", "tabs-gitlab.sh"]
-    assert [p.stat().st_mode & 0o777 for p in scripts] == [0o755, 0o755]
-
-
-def test_a_build_that_keeps_the_site_replaces_scripts_whole(tmp_path: Path) -> None:
-    """A `--dirty` build finds the last build's scripts and replaces each one whole."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "tabs.md").write_text(TABBED, encoding="utf-8")
-    build(site_config(tmp_path / "site", docs, nav=["tabs.md"]))
-    (docs / "tabs.md").write_text(TABBED.replace("echo", "echo changed"), "utf-8")
-    # MkDocs warns that a dirty build may leave stale links: not strict, then.
-    build(site_config(tmp_path / "site", docs, nav=["tabs.md"], strict=False), dirty=True)
-    scripts = sorted((tmp_path / "site" / "runbooks").rglob("*"))
-    assert [p.name for p in scripts] == ["tabs-github.sh", "tabs-gitlab.sh"]
-    assert all("echo changed" in p.read_text(encoding="utf-8") for p in scripts)
-    assert [p.stat().st_mode & 0o777 for p in scripts] == [0o755, 0o755]
-
-
-def test_chapter_links_its_script(site: Path, chapter: str) -> None:
-    """The chapter offers its script for download, and the link resolves to the file."""
-    links = re.findall(r'<a class="runbook-downloads__link" href="([^"]+)" download', chapter)
-    assert len(links) == 1
-    page_url = "http://site/" + CHAPTER.removesuffix(".md") + "/"
-    target = urljoin(page_url, links[0]).removeprefix("http://site/")
-    assert (site / target).is_file()
-    assert target == "runbooks/" + CHAPTER.replace(".md", ".sh")
-
-
-def test_pages_without_commands_offer_no_script(site: Path) -> None:
-    """Home and the authors' page have no commands, so no download box."""
-    assert "runbook-downloads" not in (site / "index.html").read_text(encoding="utf-8")
-    assert sorted(p.name for p in (site / "runbooks").iterdir()) == [CHAPTER.replace(".md", ".sh")]
-
-
-TABBED = """\
-# Tabs
-
-=== ":simple-github: GitHub"
-
-    ```sh title="Execute the following command(s) in a terminal"
-    echo github
-    ```
-
-=== ":simple-gitlab: GitLab"
-
-    ```sh title="Execute the following command(s) in a terminal"
-    echo gitlab
-    ```
-"""
+TABBED = page(
+    '=== ":simple-github: GitHub"\n\n' + command("echo github", indent="    "),
+    '=== ":simple-gitlab: GitLab"\n\n' + command("echo gitlab", indent="    "),
+    heading="Tabs",
+)
 
 
 def test_each_variant_is_published_and_linked(make_site: Callable[..., Path]) -> None:
@@ -354,41 +224,148 @@ def test_each_variant_is_published_and_linked(make_site: Callable[..., Path]) ->
         "tabs-github.sh",
         "tabs-gitlab.sh",
     ]
-    assert "echo gitlab" in (site / "runbooks/tabs-gitlab.sh").read_text(encoding="utf-8")
-    assert "echo github" not in (site / "runbooks/tabs-gitlab.sh").read_text(encoding="utf-8")
+    gitlab = (site / "runbooks/tabs-gitlab.sh").read_text(encoding="utf-8")
+    assert "echo gitlab" in gitlab
+    assert "echo github" not in gitlab
 
 
-def test_author_errors_fail_the_strict_build(
+def test_scripts_are_executable_whatever_the_umask(make_site: Callable[..., Path]) -> None:
+    """Each script is written whole with mode 0o755, even under umask 077."""
+    umask = os.umask(0o077)
+    try:
+        site = make_site({"tabs.md": TABBED})
+    finally:
+        os.umask(umask)
+    scripts = sorted((site / "runbooks").rglob("*.sh"))
+    assert [p.stat().st_mode & 0o777 for p in scripts] == [0o755, 0o755]
+
+
+def test_a_dirty_build_replaces_scripts(tmp_path: Path, make_site: Callable[..., Path]) -> None:
+    """A `--dirty` build over the last one writes the new scripts in place of the old."""
+    make_site({"tabs.md": TABBED})
+    (tmp_path / "docs" / "tabs.md").write_text(TABBED.replace("echo", "echo changed"), "utf-8")
+    # MkDocs warns that a dirty build may leave stale links: not strict, then.
+    build(load_config(str(tmp_path / "mkdocs.yml"), site_dir=str(tmp_path / "site")), dirty=True)
+    scripts = sorted((tmp_path / "site" / "runbooks").rglob("*.sh"))
+    assert all("echo changed" in p.read_text(encoding="utf-8") for p in scripts)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            page(command("git push <git dir>")),
+            "bad.md:4: placeholder <git dir> would set GIT_DIR",
+            id="reserved-placeholder",
+        ),
+        pytest.param(
+            page(command('echo "unclosed')),
+            'bad.md:4: incomplete command: a " quote opens here and never closes',
+            id="incomplete-command",
+        ),
+        pytest.param(
+            page(f'```Bash title="{TITLE}"\necho x\n```'),
+            "bad.md:3: this block looks like a command but does not run",
+            id="near-miss",
+        ),
+        pytest.param(
+            page('<!-- runbook: skip="later" -->', "Some prose.", command("echo x")),
+            "bad.md:3: runbook directive is not followed by a code block",
+            id="lost-directive",
+        ),
+    ],
+)
+def test_author_errors_fail_the_strict_build_and_publish_nothing(
+    make_site: Callable[..., Path],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    text: str,
+    message: str,
+) -> None:
+    """A page error is a warning naming `path:line`, so `--strict` fails; no script is made."""
+    logged = failed_build(make_site, caplog, {"bad.md": text})
+    assert any(message in w for w in logged), logged
+    assert not list((tmp_path / "site" / "runbooks").glob("bad*.sh"))
+
+
+def test_what_a_macro_makes_or_hides_cannot_run(
+    make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A command block a macro adds has no source to run from, and one it hides is not shown:
+    both are errors, not a script that differs from the page."""
+    made = "{{ '```sh title=\"" + TITLE + "\"\\necho made\\n```' }}"
+    hidden = "{% if false %}\n" + command("echo hidden") + "{% endif %}"
+    logged = failed_build(make_site, caplog, {"made.md": page(made), "hidden.md": page(hidden)})
+    assert any(
+        "made.md:1: the rendered page shows a command block that its source does not" in w
+        for w in logged
+    ), logged
+    assert any(
+        "hidden.md:4: this command block is not in the rendered page" in w for w in logged
+    ), logged
+
+
+HOOK = '''\
+def on_page_content(html, page, config, files):
+    """Change one shown command after the page is rendered."""
+    return html.replace("one", "uno")
+'''
+
+
+def test_a_page_whose_html_shows_other_commands_gets_no_script(
     make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    """A page error is a warning naming `path:line`, so `--strict` fails and nothing half-built."""
-    bad = f'# Bad\n\n```sh title="{COMMAND_TITLE}"\ngit push <git dir>\n```\n'
-    logged = failed_build(make_site, caplog, {"bad.md": bad})
-    assert any("bad.md:4: placeholder <git dir> would set GIT_DIR" in w for w in logged), logged
-    assert not (tmp_path / "site" / "runbooks" / "bad.sh").exists()
+    """Whatever changes a page's HTML after its render (here a hook), the build compares the
+    shown commands with the script, block by block, and refuses to publish a mismatch."""
+    hook = tmp_path / "hook.py"
+    hook.write_text(HOOK, encoding="utf-8")
+    config = mkdocs_yml(hooks=f"[{hook}]")
+    logged = failed_build(
+        make_site, caplog, {"p.md": page(command("echo one"), command("echo two"))}, config=config
+    )
+    assert any(
+        "p.md:3: the script holds this command block, but the rendered page does not show it" in w
+        for w in logged
+    ), logged
+    assert not (tmp_path / "site" / "runbooks" / "p.sh").exists()
+
+
+TEMPLATE_LIKE = page(
+    "Site: {{ config.site_name }}",
+    command('echo "{{ x }}" \'{% raw %}\' "${#a[@]}" {# not a comment #}'),
+    "!!! note\n\n"
+    + command(
+        'declare -a a=(1 2); echo "${#a[@]} {{ y }}"', lang="bash", title=None, indent="    "
+    ),
+)
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["runbook-on", "runbook-off"])
+@pytest.mark.parametrize(
+    "before", ["", "---\ntitle: T\n---\n\n", "---\ntitle: Rules\n---\n\n---\n\n", "Title: T\n\n"]
+)
+def test_template_syntax_in_code_reaches_the_reader(
+    make_site: Callable[..., Path], before: str, enabled: bool
+) -> None:
+    """Macros render the page, yet `{{ x }}`, `{% raw %}` and `${#a[@]}` in code stay verbatim."""
+    plugins = (
+        f"plugins:\n  - search\n  - macros:\n      modules: [runbook.macros]\n{RUNBOOK_PLUGIN}"
+    )
+    plugins += f"      enabled: {str(enabled).lower()}\n"
+    site = make_site({"index.md": before + TEMPLATE_LIKE}, config=mkdocs_yml(plugins))
+    html = (site / "index.html").read_text(encoding="utf-8")
+    blocks = [code_text(b) for b in re.findall(r"<code>(.*?)</code>", html, re.S)]
+    assert 'echo "{{ x }}" \'{% raw %}\' "${#a[@]}" {# not a comment #}\n' in blocks
+    assert 'declare -a a=(1 2); echo "${#a[@]} {{ y }}"\n' in blocks
+    assert "Site: A test site" in visible_text(html)
 
 
 def test_disabled_plugin_publishes_nothing(make_site: Callable[..., Path]) -> None:
-    """With `enabled: false` the build has no scripts and no download links."""
-    site = make_site({"tabs.md": TABBED}, plugins=plugins_with_runbook(False))
+    """With `enabled: false` the build has no scripts, no downloads and no download links."""
+    plugins = f"plugins:\n  - search\n{RUNBOOK_PLUGIN}      enabled: false\n"
+    site = make_site({"tabs.md": TABBED}, config=mkdocs_yml(plugins))
     assert not (site / "runbooks").exists()
     assert "runbook-downloads" not in (site / "tabs/index.html").read_text(encoding="utf-8")
-
-
-def test_a_page_error_still_keeps_code_from_jinja(
-    make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture
-) -> None:
-    """With a directive typo on the page, its later code is still verbatim; the error is ours."""
-    text = (
-        '# Typo\n\n<!-- runbook: skip="later" -->\nSome prose.\n\n'
-        '```sh title="Execute the following command(s) in a terminal"\n'
-        'echo "${#files[@]} {{ x }} {# y"\n```\n'
-    )
-    logged = failed_build(make_site, caplog, {"typo.md": text})
-    assert any(
-        "typo.md:3: runbook directive is not followed by a code block" in w for w in logged
-    ), logged
-    assert not any("comment tag" in w or "Jinja" in w for w in logged), logged
 
 
 def test_variants_that_would_share_a_script_name_are_an_error(

@@ -158,7 +158,10 @@ def _heredoc(code: str, start: int) -> tuple[int, str, bool, bool] | None:
 
 # The characters that can change the quoting context or start a placeholder; the lexer copies
 # every other run of text in one go.
-_SPECIAL = re.compile(r"""[<'"\\$()`#\n]""")
+_SPECIAL = re.compile(r"""[<'"\\$()`#\n{}]""")
+# Around a `{` or `}` that is a word of its own (a group), not part of a word (`{a,b}`).
+_BEFORE_BRACE = frozenset(" \t\n;&|(")
+_AFTER_BRACE = frozenset(" \t\n;&|)")
 # The command part of a line that the plain reading (`_plain_lines`) can take: words without
 # single quotes, backslashes, `$`, parentheses, backticks or `<<`; double-quoted strings on the
 # line without
@@ -179,9 +182,12 @@ class _Lexer:
         self.stack = ["bare"]
         # Where each context of the stack opened, in `code`.
         self.opened = [0]
-        self.heredocs: list[tuple[str, bool, bool]] = []
+        # Here-documents whose bodies follow the line: word, quoted, <<- and where each opened.
+        self.heredocs: list[tuple[str, bool, bool, int]] = []
         # A here-document whose delimiter never comes, and where it opened.
         self.unterminated: tuple[str, int] | None = None
+        # Where a `}` closes a group the code never opened.
+        self.stray: int | None = None
 
     def push(self, state: str, at: int) -> None:
         self.stack.append(state)
@@ -272,6 +278,9 @@ class _Lexer:
                 elif code.startswith("$((", i):
                     self.push("arith", i)
                     step = 3
+                elif two == "${":
+                    self.push("param", i)
+                    step = 2
                 elif two == "$(":
                     self.push("sub", i)
                     step = 2
@@ -302,6 +311,18 @@ class _Lexer:
         elif code.startswith("$((", i) or (two == "((" and state != "arith"):
             self.push("arith", i)
             return len(two) + (char == "$")
+        elif two == "${":
+            self.push("param", i)
+            return 2
+        elif char == "}" and state == "param":
+            self.pop()
+        elif char in "{}" and self._alone(i):
+            if char == "{":
+                self.push("group", i)
+            elif state == "group":
+                self.pop()
+            elif self.stray is None:
+                self.stray = i
         elif two == "$(":
             self.push("sub", i)
             return 2
@@ -320,20 +341,26 @@ class _Lexer:
             heredoc = _heredoc(code, i + 2)
             if heredoc is not None:
                 end, word, quoted, tabs = heredoc
-                self.heredocs.append((word, quoted, tabs))
+                self.heredocs.append((word, quoted, tabs, i))
                 return end - i
             return 3 if code.startswith("<<<", i) else 2
         elif char == "\n" and self.heredocs:
             return 0
         return 1
 
+    def _alone(self, i: int) -> bool:
+        """Whether the brace at `i` is a word of its own, as a group's braces are."""
+        code = self.code
+        return (i == 0 or code[i - 1] in _BEFORE_BRACE) and (
+            i + 1 == len(code) or code[i + 1] in _AFTER_BRACE
+        )
+
     def _heredoc_bodies(self, i: int) -> int:
         """Copy the here-document bodies that start after the newline at `i`; return the end."""
         code = self.code
         self.out.append("\n")
         i += 1
-        for word, quoted, tabs in self.heredocs:
-            opened = i - 1
+        for word, quoted, tabs, opened in self.heredocs:
             while i < len(code):
                 end = code.find("\n", i)
                 end = len(code) if end < 0 else end
@@ -407,6 +434,13 @@ def substitute(
     return "".join(lexer.out), lexer.found
 
 
+def stray_brace(code: str) -> int | None:
+    """Return the line (from 1) of a `}` in shell `code` that closes no group of its own."""
+    lexer = _Lexer(code, 1, _Everything())
+    lexer.run()
+    return lexer.line_at(lexer.stray) if lexer.stray is not None else None
+
+
 class _Everything:
     def __contains__(self, text: object) -> bool:
         return True
@@ -421,6 +455,8 @@ _OPENERS = {
     "paren": "a ( subshell",
     "arith": "an arithmetic (( expression",
     "aparen": "a ( inside an arithmetic expression",
+    "group": "a { group",
+    "param": "a ${ expansion",
 }
 
 
@@ -433,13 +469,16 @@ def unfinished(code: str) -> tuple[int, str] | None:
     lexer = _Lexer(code, 1, _Everything())
     lexer.run()
     if lexer.heredocs:  # a here-document operator on the code's last line
-        return lexer.line_at(len(code)), f"here-document <<{lexer.heredocs[0][0]} has no lines"
+        word, _, _, at = lexer.heredocs[0]
+        return lexer.line_at(at), f"here-document <<{word} has no lines"
     if lexer.unterminated is not None:
         word, at = lexer.unterminated
+        indented = any(line.strip() == word for line in code.splitlines())
         return (
             lexer.line_at(at),
             f"here-document <<{word} never ends: its delimiter line {word} must come before "
-            "the block ends",
+            "the block ends"
+            + (", at the start of its line (the page's tabs are spaces)" if indented else ""),
         )
     for state, at in zip(reversed(lexer.stack), reversed(lexer.opened), strict=True):
         if state in _OPENERS:

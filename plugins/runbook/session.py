@@ -24,6 +24,7 @@ import re
 import shlex
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -147,6 +148,8 @@ class ReplaySession:
         self.followed = followed
         self.cache = base / "cache"
         self._open: set[Path] = set()
+        # How many times each page's script ran in this process: a kept end state is not rerun.
+        self.runs: Counter[str] = Counter()
 
     # What a replay starts from --------------------------------------------------------------
 
@@ -282,6 +285,7 @@ class ReplaySession:
         keep = _KEEP_STATE.replace("{state}", shlex.quote(str(state)))
         keep = keep.replace("{cwd}", shlex.quote(str(cwd)))
         steps = [s for s in runbook.steps_for(variant, take_over) if s.skip is None]
+        self.runs[runbook.path] += 1
         result = run_script(
             "\n".join([*restore, script, keep]),
             sandbox,
@@ -312,7 +316,10 @@ class ReplaySession:
         kept = self._kept(key)
         if kept is not None:
             return self._restore(key, kept, root, base)
-        replayed = self._run(self.runbook_of(page), variant, False, root, base)
+        try:
+            replayed = self._run(self.runbook_of(page), variant, False, root, base)
+        except ChainError as error:
+            raise ChainError(f"{after}:{line}: starts after {page}; {error}") from None
         if replayed.ok:
             self._keep(key, replayed, root, base)
         else:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import ConfigurationError
+from mkdocs.exceptions import Abort, ConfigurationError
 from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
@@ -78,10 +78,9 @@ class Site:
             with _warnings() as logged:
                 try:
                     _render(file, self.config, self.files)
-                except Exception as error:
-                    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+                except Exception as error:  # MkDocs and its plugins may raise anything
                     readings[file.src_uri] = PageReading(
-                        Runbook(file.src_uri, (), ()), [_located(message, file)]
+                        Runbook(file.src_uri, (), ()), [_failure(error, file)]
                     )
                     continue
             reading = self.plugin.pages.pop(file.src_uri)
@@ -90,6 +89,17 @@ class Site:
         self.plugin.pages = {path: r for path, r in readings.items() if not r.errors}
         self.plugin.check()
         return readings
+
+
+def _failure(error: Exception, file: File) -> SourceError:
+    """The error of a page that could not be read or rendered, at its line when known."""
+    if isinstance(error, UnicodeDecodeError) and isinstance(error.object, bytes):
+        line = error.object.count(b"\n", 0, error.start) + 1
+        return SourceError(line, "not valid UTF-8 text", file.src_uri)
+    if isinstance(error, OSError):
+        return SourceError(1, f"cannot read: {error.strerror}", file.src_uri)
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return _located(message, file)
 
 
 def _located(message: str, file: File) -> SourceError:
@@ -144,7 +154,7 @@ def load_site(config_file: str | os.PathLike[str] = "mkdocs.yml") -> Site:
     with _warnings() as logged:
         try:
             config = load_config(os.fspath(config_file))
-        except (ConfigurationError, OSError) as error:
+        except (Abort, ConfigurationError, OSError) as error:
             message = "; ".join(m for _, m in logged) or str(error)
             raise SiteError(f"{shown}:{_line(shown, message)}: {message}") from None
     plugin = config.plugins.get("runbook")

@@ -19,7 +19,7 @@ import subprocess
 from collections.abc import Sequence
 
 from runbook.errors import SourceError
-from runbook.placeholders import unfinished
+from runbook.placeholders import stray_brace, unfinished
 from runbook.steps import Step
 
 _WRAPPER_LINES = 2  # `runbook_check() {` and `:` stand before a step's first line
@@ -42,8 +42,9 @@ def _parse(steps: Sequence[Step]) -> str | None:
         check=False,
     )
     said = result.stderr.strip()
-    if result.returncode == 0 and "here-document" not in said:
-        return None  # parsed (bash may still have warned, about nothing that runs differently)
+    # bash -n exits 0 after an unfinished here-document, or a bad `[[ ]]`: it still says so.
+    if result.returncode == 0 and "here-document" not in said and "syntax error" not in said:
+        return None
     return said or "bash cannot parse this block"
 
 
@@ -61,6 +62,9 @@ def _error(step: Step, said: str) -> SourceError:
     if found is not None:
         where = step.line + max(1, int(found[1]) - _WRAPPER_LINES)
         message = found[2]
+    stray = stray_brace(step.script)
+    if stray is not None and "unexpected token `}'" in message:
+        return SourceError(step.line + stray, f"bash cannot parse this block: {message}", step.path)
     if "unexpected token `}'" in message or "unexpected end of file" in message:
         # What bash met is the end of the block, in a construct the block leaves open.
         return SourceError(

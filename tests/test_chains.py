@@ -1,0 +1,128 @@
+"""Pages that start where another page ends: state carried along, failures placed, cost linear."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from conftest import Guide, assert_replayed
+from helpers import command, page
+from runbook.session import ChainError
+
+pytestmark = pytest.mark.replay
+
+
+def starts(after: str, *parts: str, heading: str = "A page") -> str:
+    """A page whose replay starts where `after`'s ends."""
+    return f"---\nrunbook:\n  start: {after}\n---\n\n" + page(*parts, heading=heading)
+
+
+# A virtualenv, exported and shell variables, a function and the working directory, made by the
+# first page, changed by the second, checked by the third.
+CHAIN = {
+    "a.md": page(
+        command("mkdir work && cd work"),
+        command("python3 -m venv --without-pip .venv\nsource .venv/bin/activate"),
+        command('export GREETING=hello\nnote="only in this shell"\ngreet() { echo "$GREETING"; }'),
+    ),
+    "b.md": starts(
+        "a.md",
+        command('test "$VIRTUAL_ENV" = "$PWD/.venv"'),
+        command('test "$(command -v python)" = "$VIRTUAL_ENV/bin/python"'),
+        command('test "$(greet)" = hello\ntest "$note" = "only in this shell"'),
+        command("mkdir ../later && cd ../later\nexport STEP=b"),
+    ),
+    "c.md": starts(
+        "b.md",
+        command('test "$(basename "$PWD")" = later\ntest "$STEP" = b'),
+        command('deactivate\ntest -z "${VIRTUAL_ENV-}"\n! command -v python >/dev/null'),
+    ),
+}
+
+
+def test_a_chain_carries_venv_variables_functions_and_directory(
+    guide: Callable[..., Guide],
+) -> None:
+    """The third page of a chain finds what the first two left: folder, variables, venv."""
+    assert_replayed(guide(CHAIN).replay("c.md"))
+
+
+def test_each_page_of_a_chain_replays_once(guide: Callable[..., Guide]) -> None:
+    """Replaying every page of a chain runs each page's script once: end states are reused."""
+    made = guide(CHAIN)
+    for name in ("c.md", "a.md", "b.md"):  # any order: the last page first
+        assert_replayed(made.replay(name))
+        made.stack.close()  # a test of each page in turn, as pytest runs them
+    assert dict(made.session().runs) == {"a.md": 1, "b.md": 1, "c.md": 1}
+
+
+def test_an_earlier_pages_failure_is_reported_as_such(guide: Callable[..., Guide]) -> None:
+    """When an earlier page fails, the later page is not blamed: the report names both."""
+    broken = {**CHAIN, "a.md": page(command("mkdir work && cd work"), command("false"))}
+    with pytest.raises(ChainError) as raised:
+        guide(broken).replay("c.md")
+    said = str(raised.value)
+    assert said.startswith("c.md:3: starts after b.md; b.md:3: starts after a.md, whose replay")
+    assert "step a.md:7 failed with exit status 1" in said
+
+
+@pytest.mark.parametrize(
+    ("pages", "page_with_error", "message"),
+    [
+        pytest.param(
+            {"a.md": starts("b.md", command("true")), "b.md": starts("a.md", command("true"))},
+            "a.md:3",
+            "start: makes a cycle (a.md -> b.md -> a.md)",
+            id="cycle",
+        ),
+        pytest.param(
+            {"a.md": starts("missing.md", command("true"))},
+            "a.md:3",
+            "start: missing.md is neither a page of the site nor a named state",
+            id="missing-page",
+        ),
+        pytest.param(
+            {"a.md": starts("chapter-9", command("true"))},
+            "a.md:3",
+            "start: chapter-9 is neither a page of the site nor a named state (states: chapter-6)",
+            id="unknown-state",
+        ),
+        pytest.param(
+            {
+                "a.md": page(command("true")),
+                "b.md": starts("a.md", command("true", directive="take-over")),
+            },
+            "b.md:3",
+            "take-over steps need a start state to download",
+            id="take-over-after-a-page",
+        ),
+    ],
+)
+def test_bad_starts_are_errors_at_their_line(
+    guide: Callable[..., Guide], pages: dict[str, str], page_with_error: str, message: str
+) -> None:
+    """A start that names no page or state, a cycle, or a take-over with nothing to download
+    is an error at the line of `start:`, as the build reports it."""
+    errors = guide(pages).errors
+    assert any(e.startswith(f"{page_with_error}: {message}") for e in errors), errors
+
+
+def test_values_come_from_the_page_then_the_site(guide: Callable[..., Guide]) -> None:
+    """A page's front matter gives a placeholder its test value; the site's values stay."""
+    text = "---\nrunbook:\n  values:\n    MY_BUCKET_NAME: the-bucket\n---\n\n" + page(
+        command('test "<my bucket name>" = the-bucket\ngit ls-remote <my git repository url>')
+    )
+    replayed = guide({"p.md": text}).replay("p.md")
+    assert_replayed(replayed)
+    assert replayed.values["MY_BUCKET_NAME"] == "the-bucket"
+    assert replayed.values["MY_GIT_REPOSITORY_URL"].endswith("remotes/mlops-guide.git")
+
+
+def test_a_missing_value_says_where_to_declare_it(guide: Callable[..., Guide]) -> None:
+    """A placeholder without a test value is an error at its line, saying where values go."""
+    made = guide({"p.md": page(command("echo <my token name>"))})
+    with pytest.raises(Exception, match=r"p\.md:4: no test value for MY_TOKEN_NAME") as raised:
+        made.replay("p.md")
+    assert "mkdocs.yml" in str(raised.value)
+    assert "front matter" in str(raised.value)
