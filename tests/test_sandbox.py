@@ -1,4 +1,5 @@
-"""The replay's sandbox: sealed from the machine's git setup, unable to hang or go online."""
+"""The replay: sealed from the machine, unable to hang or go online, counting every step itself,
+and leaving nothing running."""
 
 from __future__ import annotations
 
@@ -6,39 +7,86 @@ import os
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from conftest import CHAPTER, PROJECT, Replayed
-from runbook.replay import BLOCKED, DATE, IDENTITY, Replay, make_sandbox, replay, run_script
-from runbook.runbook import Runbook, read_runbook
+from conftest import Guide, assert_replayed, only_runbook
+from helpers import CHAPTER, PROJECT, command, page
+from runbook.pages import PageReading
+from runbook.replay import Replay, run_script
+from runbook.sandbox import BLOCKED, DATE, IDENTITY, Sandbox, make_sandbox
+from runbook.script import render_script
+from runbook.session import PageReplay
+from runbook.steps import Step
 
 pytestmark = pytest.mark.replay
 
-COMMAND = '```sh title="Execute the following command(s) in a terminal"'
+Read = Callable[..., PageReading]
 
 
-def page(*blocks: str) -> str:
-    """A page whose command blocks are `blocks` (each may start with a directive line)."""
-    parts = ["# A page", ""]
-    for block in blocks:
-        directive, _, code = block.rpartition("\n") if block.startswith("<!--") else ("", "", block)
-        parts += [directive, COMMAND, code, "```", ""]
-    return "\n".join(parts)
+@dataclass
+class Replayed:
+    """A page replayed in a sandbox: its steps, the replay's result, and the sandbox."""
+
+    steps: list[Step]
+    result: Replay
+    sandbox: Sandbox
+
+    @property
+    def locations(self) -> list[str]:
+        return [step.location for step in self.steps]
+
+    @property
+    def outcomes(self) -> list[str]:
+        return [run.outcome for run in self.result.steps]
+
+    def report(self) -> str:
+        return self.result.report(self.steps)
 
 
-def run_page(tmp_path: Path, text: str) -> tuple[Runbook, Replay]:
-    runbook = read_runbook("page.md", text)
-    return runbook, replay(runbook, make_sandbox(tmp_path / "sandbox"), {})
+ReplayFn = Callable[..., Replayed]
+
+
+@pytest.fixture
+def replay(read: Read, tmp_path: Path) -> ReplayFn:
+    """Replay a page of `parts` at `path` in a fresh sandbox in `root` (`tmp_path/sandbox`)."""
+
+    def run(
+        *parts: str,
+        path: str = "page.md",
+        root: Path | None = None,
+        loopback: Sequence[str] = (),
+    ) -> Replayed:
+        runbook = only_runbook(read(page(*parts), path))
+        steps = runbook.steps_for(runbook.variant(None))
+        sandbox = make_sandbox(root or tmp_path / "sandbox", loopback)
+        result = run_script(
+            render_script(runbook),
+            sandbox,
+            [step.location for step in steps if step.skip is None],
+            {step.location: step.timeout for step in steps},
+        )
+        return Replayed(steps, result, sandbox)
+
+    return run
+
+
+def running(pattern: str) -> list[str]:
+    """The command lines of the processes whose command line matches `pattern` (pgrep -f)."""
+    found = subprocess.run(["pgrep", "-af", pattern], capture_output=True, text=True, check=False)
+    return found.stdout.splitlines()
+
+
+# Sealed from the machine -------------------------------------------------------------------
 
 
 @pytest.fixture
 def leaky_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A HOME whose git config would change every result, were it to leak in."""
+    """A HOME whose git configuration would change every result, were it to leak in."""
     home = tmp_path / "machine-home"
     hooks = home / "hooks"
     hooks.mkdir(parents=True)
@@ -48,82 +96,74 @@ def leaky_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "[user]\n\tname = Leaky Machine\n\temail = leak@machine\n"
         "[init]\n\tdefaultBranch = trunk\n"
         f"[core]\n\thooksPath = {hooks}\n"
-        "[alias]\n\tstatus = !touch leaked-alias\n",
+        "[alias]\n\tst = !touch leaked-alias\n",
         encoding="utf-8",
     )
+    (home / ".config" / "git").mkdir(parents=True)
+    (home / ".config" / "git" / "config").write_text(
+        "[init]\n\tdefaultBranch = xdg\n", encoding="utf-8"
+    )
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_DIR", str(home / "not-a-repo"))
     return home
 
 
-def test_machine_git_config_does_not_leak_in(tmp_path: Path, leaky_machine: Path) -> None:
+def test_machine_git_config_does_not_leak_in(replay: ReplayFn, leaky_machine: Path) -> None:
     """Identity, default branch, hooks and aliases of the machine stay out of the replay."""
-    runbook, result = run_page(
-        tmp_path,
-        page(
+    replayed = replay(
+        command(
             "git init --quiet --initial-branch=main repo && cd repo\n"
             "git config user.name\n"
             "git commit --quiet --allow-empty --message first\n"
-            "git log -1 --format='%an <%ae> %aI'\n"
-            "git init --quiet ../other && git -C ../other symbolic-ref HEAD\n"
+            "git log -1 --format='%an %ae %aI'\n"
+            "git init --quiet ../other && git -C ../other symbolic-ref HEAD"
         ),
+        command("git st", directive="fails"),
     )
-    assert result.ok, result.report(runbook)
-    name, author, head = result.stdout.splitlines()
+    assert replayed.result.ok, replayed.report()
+    name, author, head = replayed.result.stdout.splitlines()
     assert name == IDENTITY["name"]
-    assert author == f"{IDENTITY['name']} <{IDENTITY['email']}> {DATE}"
-    assert head == "refs/heads/master"  # git's own default, not the machine's `trunk`
+    assert author == f"{IDENTITY['name']} {IDENTITY['email']} {DATE}"
+    assert head in ("refs/heads/master", "refs/heads/main")  # git's own default
     assert not (leaky_machine / "hook-ran").exists()
+    assert not list(replayed.sandbox.root.rglob("leaked-alias"))
 
 
-def test_commits_are_reproducible(tmp_path: Path) -> None:
+def test_commits_are_reproducible(replay: ReplayFn, tmp_path: Path) -> None:
     """Fixed identity and dates give the same commit ids in two sandboxes."""
-    text = page(
+    code = command(
         "git init -q --initial-branch=main r && cd r && git commit -q --allow-empty -m x\n"
         "git rev-parse HEAD"
     )
-    ids = [run_page(tmp_path / name, text)[1].stdout for name in ("one", "two")]
+    ids = [replay(code, root=tmp_path / name).result.stdout for name in ("one", "two")]
     assert ids[0] == ids[1]
     assert len(ids[0].strip()) == 40
 
 
 @pytest.mark.parametrize(
-    "command",
+    "code",
     [
         pytest.param("read -r answer", id="stdin-is-closed"),
+        pytest.param('python3 -c "input()"', id="a-program-reading-stdin"),
         pytest.param("git init -q r && cd r && git commit --allow-empty", id="editor"),
     ],
 )
-def test_nothing_waits_for_input(tmp_path: Path, command: str) -> None:
-    """A step that would wait for a person fails at once instead of hanging."""
-    started = time.monotonic()
-    runbook, result = run_page(tmp_path, page(command))
-    assert not result.ok
-    assert result.failed == runbook.steps[0].location
-    assert time.monotonic() - started < 10
+def test_nothing_waits_for_input(replay: ReplayFn, code: str) -> None:
+    """A step that would wait for a person fails at once, instead of running out its time."""
+    replayed = replay(command(code, directive="timeout=60"))
+    assert replayed.outcomes == ["failed"], replayed.report()
 
 
-def test_pager_does_not_wait(tmp_path: Path) -> None:
-    """`git log` pages through `cat`, so it prints and returns."""
-    runbook, result = run_page(
-        tmp_path, page("git init -q r && cd r && git commit -q --allow-empty -m one && git log")
+def test_the_pager_is_cat(replay: ReplayFn) -> None:
+    """git pages through `cat`, so `git log` prints and returns."""
+    replayed = replay(
+        command("git init -q r && cd r && git commit -q --allow-empty -m one"),
+        command('git var GIT_PAGER\necho "$PAGER"\ngit log --format=%s'),
     )
-    assert result.ok, result.report(runbook)
-    assert "one" in result.stdout
-
-
-def test_a_step_over_its_timeout_is_named(tmp_path: Path) -> None:
-    """A step that runs over its timeout is killed, and the report names it."""
-    started = time.monotonic()
-    runbook, result = run_page(
-        tmp_path, page("true", "<!-- runbook: timeout=1 -->\nsleep 30", "echo never")
-    )
-    assert time.monotonic() - started < 15
-    assert result.timed_out == 1
-    assert result.failed == runbook.steps[1].location
-    assert f"step {runbook.steps[1].location} ran over its timeout of 1s" in result.report(runbook)
-    assert "never" not in result.stdout
+    assert replayed.result.ok, replayed.report()
+    assert replayed.result.stdout == "cat\ncat\none\n"
 
 
 @pytest.mark.parametrize(
@@ -131,119 +171,81 @@ def test_a_step_over_its_timeout_is_named(tmp_path: Path) -> None:
     [
         "https://github.com/example/mlops-guide.git",
         "http://gitlab.com/example/mlops-guide.git",
+        "http://10.1.2.3/mlops-guide.git",
         "git@github.com:example/mlops-guide.git",
         "ssh://git@gitlab.com/example/mlops-guide.git",
         "git://example.com/mlops-guide.git",
-        "http://10.1.2.3/mlops-guide.git",
     ],
 )
-def test_other_hosts_fail_fast_and_say_why(tmp_path: Path, url: str) -> None:
+def test_other_hosts_fail_fast_and_say_why(replay: ReplayFn, url: str) -> None:
     """git cannot leave the machine: any non-local URL fails at once, naming the sandbox."""
-    started = time.monotonic()
-    runbook, result = run_page(tmp_path, page(f"git clone {url}"))
-    assert not result.ok
-    assert time.monotonic() - started < 10
-    assert BLOCKED in result.report(runbook)
+    replayed = replay(command(f"git clone {url}", directive="timeout=60"))
+    assert replayed.outcomes == ["failed"], replayed.report()
+    assert BLOCKED in replayed.result.steps[0].stderr
+    assert BLOCKED in replayed.report()
 
 
-def test_other_programs_meet_a_closed_proxy(tmp_path: Path) -> None:
-    """Tools that honour proxy variables are sent to a closed loopback port, not the world."""
-    sandbox = make_sandbox(tmp_path)
-    code = (
-        "import urllib.request\n"
-        "try:\n    urllib.request.urlopen('https://example.com', timeout=5)\n"
-        "except OSError as error:\n    print('refused' if 'refused' in str(error) else error)\n"
-    )
-    result = run_script(f'python3 -c "{code}"\n', sandbox)
-    assert result.stdout.strip() == "refused"
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        pytest.param("curl -sS https://example.com/", "127.0.0.1 port 9", id="curl"),
+        pytest.param(
+            "python3 -c \"import urllib.request; urllib.request.urlopen('https://example.com')\"",
+            "Connection refused",
+            id="python",
+        ),
+    ],
+)
+def test_other_programs_meet_a_closed_proxy(replay: ReplayFn, code: str, said: str) -> None:
+    """Programs that honour proxy variables are sent to a closed loopback port, not the world."""
+    replayed = replay(command(code, directive="fails timeout=60"))
+    assert replayed.result.ok, replayed.report()
+    assert said in replayed.result.steps[0].stderr
 
 
 def test_project_and_real_home_are_never_written(
-    replay_page: Callable[..., Replayed], tmp_path: Path
+    replay_page: Callable[..., PageReplay],
 ) -> None:
     """A replay writes only inside its sandbox: not the checkout, not the real HOME."""
     real_home = Path(os.path.expanduser("~"))
     watched = [
         real_home / name for name in (".gitconfig", ".git-credentials", ".config/git", ".ssh")
     ]
-    before = {path: path.stat().st_mtime_ns for path in watched if path.exists()}
-    status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=PROJECT, capture_output=True, text=True
-    ).stdout
-    replayed = replay_page(CHAPTER)
-    replayed.assert_ok()
-    assert {path: path.stat().st_mtime_ns for path in watched if path.exists()} == before
-    assert (
-        subprocess.run(
+
+    def status() -> str:
+        return subprocess.run(
             ["git", "status", "--porcelain"], cwd=PROJECT, capture_output=True, text=True
         ).stdout
-        == status
-    )
+
+    before = {path: path.stat().st_mtime_ns for path in watched if path.exists()}
+    checkout = status()
+    # `prepare` makes the replay run now, not come back from an end state kept earlier.
+    replayed = replay_page(CHAPTER, prepare=lambda sandbox: None)
+    assert_replayed(replayed)
+    assert replayed.result.steps
+    assert {path: path.stat().st_mtime_ns for path in watched if path.exists()} == before
+    assert status() == checkout
     for name, value in replayed.sandbox.env.items():
         if name != "PATH":
             assert str(real_home) not in value.split(os.pathsep), name
             assert str(PROJECT) not in value, name
 
 
-def test_an_early_exit_is_no_success(tmp_path: Path) -> None:
-    """A step that ends the script with status 0 still leaves the later steps unrun: failure."""
-    runbook, result = run_page(tmp_path, page("exit 0", "echo never"))
-    assert not result.ok
-    assert "without running all its steps" in result.report(runbook)
-
-
-def test_a_failure_inside_and_list_stops_the_step(tmp_path: Path) -> None:
-    """`cd missing && echo moved` fails the step, as a reader would see it fail."""
-    runbook, result = run_page(tmp_path, page("cd does-not-exist && echo moved", "echo never"))
-    assert not result.ok
-    assert result.failed == runbook.steps[0].location
-    assert "never" not in result.stdout
-
-
-def test_background_commands_do_not_hold_or_outlive_the_replay(tmp_path: Path) -> None:
-    """A command left running in the background ends with the replay, which does not wait."""
-    started = time.monotonic()
-    runbook, result = run_page(tmp_path, page("sleep 41.5 &", "echo done"))
-    assert result.ok, result.report(runbook)
-    assert time.monotonic() - started < 10
-    leftover = subprocess.run(["pgrep", "-f", "sleep 41.5"], capture_output=True, text=True)
-    assert leftover.stdout == ""
-
-
-def test_step_output_without_newline_does_not_hide_the_next_step(tmp_path: Path) -> None:
-    """stderr without a final newline cannot swallow the next step's marker or its timeout."""
-    runbook, result = run_page(
-        tmp_path, page("printf 'no newline' >&2", "<!-- runbook: timeout=1 -->\nsleep 6")
-    )
-    assert result.timed_out == 1
-    assert result.failed == runbook.steps[1].location
-    assert result.steps[0].stderr == "no newline"
-
-
-def test_page_paths_with_spaces_are_located(tmp_path: Path) -> None:
-    """A page whose path has spaces still has its steps named and timed."""
-    runbook = read_runbook(
-        "my guide/a page.md", page("true", "<!-- runbook: timeout=1 -->\nsleep 6")
-    )
-    result = replay(runbook, make_sandbox(tmp_path / "sandbox"), {})
-    assert [s.location for s in result.steps] == [s.location for s in runbook.steps]
-    assert result.failed == "my guide/a page.md:9"
-    assert result.timed_out == 1
-
-
-def test_no_program_of_the_callers_python_or_home_is_on_path(tmp_path: Path) -> None:
+def test_no_program_of_the_callers_python_or_home_is_on_path(replay: ReplayFn) -> None:
     """`pip` and friends in a replay cannot install into the caller's virtualenv or HOME."""
-    sandbox = make_sandbox(tmp_path / "sandbox")
-    real_home = Path(os.path.expanduser("~")).resolve()
-    kept_out = [real_home, PROJECT.resolve()]
+    kept_out = [Path(os.path.expanduser("~")).resolve(), PROJECT.resolve()]
     if sys.prefix != sys.base_prefix:  # the tests run in a virtualenv, as the README's do
         kept_out.append(Path(sys.prefix).resolve())
-    for folder in sandbox.env["PATH"].split(os.pathsep)[1:]:
+    replayed = replay(command("command -v python3 pip bash git || true"))
+    assert replayed.result.ok, replayed.report()
+    for folder in replayed.sandbox.env["PATH"].split(os.pathsep)[1:]:
         resolved = Path(folder).resolve()
         assert not any(out == resolved or out in resolved.parents for out in kept_out), folder
-    result = run_script("command -v pip python3 || true\n", sandbox)
-    assert str(PROJECT) not in result.stdout
-    assert all(str(out) not in result.stdout for out in kept_out)
+    found = replayed.result.stdout.splitlines()
+    assert found
+    for program in found:
+        resolved = Path(program).resolve()
+        assert not any(out in resolved.parents for out in kept_out), program
 
 
 class _AsksForPassword(BaseHTTPRequestHandler):
@@ -257,18 +259,242 @@ class _AsksForPassword(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_password_prompt_fails_at_once(tmp_path: Path) -> None:
-    """A remote that asks for credentials gets no prompt: git fails fast and says why."""
+@pytest.fixture
+def private_server() -> Iterator[str]:
+    """A loopback HTTP server that answers every request with 401: it wants a password."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _AsksForPassword)
     threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     try:
-        base = f"http://127.0.0.1:{server.server_address[1]}/"
-        runbook = read_runbook("page.md", page(f"git clone {base}private.git"))
-        started = time.monotonic()
-        result = replay(runbook, make_sandbox(tmp_path, loopback=[base]), {})
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
-    assert time.monotonic() - started < 10
+
+
+def test_a_password_prompt_fails_at_once(replay: ReplayFn, private_server: str) -> None:
+    """A remote that asks for credentials gets no prompt: git fails at once and says why."""
+    replayed = replay(
+        command(f"git clone {private_server}private.git", directive="timeout=60"),
+        loopback=[private_server],
+    )
+    assert replayed.outcomes == ["failed"], replayed.report()
+    assert "terminal prompts disabled" in replayed.report()
+
+
+# Every step accounted for ------------------------------------------------------------------
+
+# A made-up token: the replay's own is random, and the script unsets RUNBOOK_EVENTS.
+FORGED = "".join(
+    f"0123456789abcdef0123456789abcdef {event}\\n"
+    for event in ("end page.md:7", "start page.md:11", "end page.md:11", "finished")
+)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param(
+            "printf 'runbook: step page.md:11\\nrunbook: all steps passed\\n' >&2; exit 0",
+            id="prints-success-and-exits-0",
+        ),
+        pytest.param(f"printf '{FORGED}'; printf '{FORGED}' >&2; exit 0", id="prints-fake-events"),
+        pytest.param("exit 0", id="early-exit"),
+        pytest.param("return", id="return-at-top-level"),
+        pytest.param("exec true", id="replaces-the-shell"),
+        pytest.param("kill -9 $$", id="kills-the-shell"),
+    ],
+)
+def test_a_step_cannot_end_the_replay_early(replay: ReplayFn, code: str) -> None:
+    """A step that ends the script, whatever it prints, fails; the steps after it never ran, and
+    the report names each of them."""
+    replayed = replay(command("echo one"), command(code), command("touch never-ran"))
+    result = replayed.result
+    _, culprit, after = replayed.locations
     assert not result.ok
-    assert "terminal prompts disabled" in result.report(runbook)
+    assert not result.finished
+    assert replayed.outcomes == ["passed", "failed", "never ran"], replayed.report()
+    assert result.failed == culprit
+    assert result.summary().startswith(f"step {culprit} ")
+    assert result.summary().endswith(f"; steps that never ran: {after}")
+    assert f"  {after}  never ran" in replayed.report()
+    assert not list(replayed.sandbox.root.rglob("never-ran"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a known limit, in the docs: no step can write progress by accident, but a step "
+    "written to forge it runs in the script's own shell, where it can read $runbook_token and "
+    "write to bash's saved copy of descriptor 3",
+)
+def test_a_step_cannot_forge_events_with_the_scripts_own_token(replay: ReplayFn) -> None:
+    """Even with the run's token, which it finds in the shell, a step cannot report steps that
+    never ran: it can write to no descriptor that reaches the replay."""
+    forged = "%s end page.md:3\\n%s start page.md:7\\n%s end page.md:7\\n%s finished\\n"
+    replayed = replay(
+        command(
+            f'for fd in /proc/$$/fd/*; do printf "{forged}" $runbook_token $runbook_token '
+            '$runbook_token $runbook_token >&"${fd##*/}"; done 2>/dev/null; exit 0'
+        ),
+        command("touch never-ran"),
+    )
+    assert not list(replayed.sandbox.root.rglob("never-ran"))
+    assert replayed.outcomes == ["failed", "never ran"]
+
+
+def test_an_early_exit_fails_through_the_whole_pipeline(guide: Callable[..., Guide]) -> None:
+    """A page read as the build reads it and replayed by the session fails on an early exit,
+    and its report names the steps that never ran."""
+    text = page(
+        command("echo one"),
+        command("printf 'runbook: all steps passed\\n' >&2\nexit 0"),
+        command("echo never"),
+        command("echo never again"),
+    )
+    replayed = guide({"p.md": text}).replay("p.md")
+    assert not replayed.ok
+    report = replayed.report()
+    assert report.startswith("p.md: step p.md:7 ended the script with exit status 0")
+    assert "  p.md:12  never ran\n  p.md:16  never ran\n" in report
+
+
+# Nothing outlives the replay ---------------------------------------------------------------
+
+# Ways a step leaves a process running, each with a sleep of its own to find it by.
+LEFT_RUNNING = {
+    "setsid": ("setsid sleep 301.5 &", "sleep 301.5"),
+    "double-fork": ("( setsid sh -c 'sleep 303.5 & ' & )", "sleep 303.5"),
+    "nohup": ("nohup sleep 302.5 >/dev/null 2>&1 &", "sleep 302.5"),
+    "background": ("sleep 304.5 &", "sleep 304.5"),
+}
+# These stay in the shell's process group, which the reaper kills before it looks.
+
+
+def leave_running(replay: ReplayFn, code: str, sleep: str) -> Replayed:
+    """Replay a page whose first step starts `code`, and whose second waits until `sleep` runs."""
+    return replay(
+        command(code),
+        command(f"until pgrep -f '^{sleep}$' >/dev/null; do sleep 0.01; done"),
+        command("echo done"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "sleep"), [pytest.param(*case, id=name) for name, case in LEFT_RUNNING.items()]
+)
+def test_nothing_a_step_starts_outlives_the_replay(replay: ReplayFn, code: str, sleep: str) -> None:
+    """A process a step leaves running, in or out of the shell's process group, ends with the
+    replay; the replay still passes."""
+    replayed = leave_running(replay, code, sleep)
+    assert replayed.result.ok, replayed.report()
+    assert running(f"^{sleep}$") == []
+
+
+@pytest.mark.parametrize(
+    ("code", "sleep"),
+    [pytest.param(*case, id=name) for name, case in LEFT_RUNNING.items()],
+)
+def test_what_a_step_left_running_is_reported(replay: ReplayFn, code: str, sleep: str) -> None:
+    """Each process a step left running is listed in the leftovers and the report, on every
+    replay: left running is reported, not failed."""
+    for _ in range(15):
+        replayed = leave_running(replay, code, sleep)
+        assert replayed.result.ok, replayed.report()
+        assert sleep in replayed.result.leftovers
+        assert f"ended with the replay:\n    {sleep}" in replayed.report()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("setsid sh -c 'sleep 300.7' &", id="setsid"),
+        pytest.param("( setsid sleep 300.8 & )", id="double-fork"),
+        pytest.param("nohup sleep 300.9 &", id="nohup"),
+    ],
+)
+def test_output_held_open_does_not_time_a_step_out(replay: ReplayFn, code: str) -> None:
+    """A process that keeps a finished step's stdout and stderr open neither keeps the replay
+    waiting nor makes the last step time out: it is ended with the replay."""
+    replayed = replay(command(code), command("echo done", directive="timeout=2"))
+    assert replayed.result.ok, replayed.report()
+    assert "timed out" not in replayed.outcomes
+    assert running("^(setsid |sh -c |nohup )?sleep 300.[789]$") == []
+
+
+# Timeouts and each step's stderr -----------------------------------------------------------
+
+
+def test_a_step_over_its_timeout_is_stopped_and_named(replay: ReplayFn) -> None:
+    """A step over its timeout is stopped; the steps after it never ran; the report names it."""
+    replayed = replay(
+        command("true"),
+        command("sleep 305.5", directive="timeout=1"),
+        command("touch never-ran"),
+    )
+    _, slow, after = replayed.locations
+    assert replayed.outcomes == ["passed", "timed out", "never ran"]
+    assert replayed.result.failed == slow
+    report = replayed.report()
+    assert report.startswith(f"step {slow} ran over its timeout and was stopped; ")
+    assert f"command ({slow}):\n    sleep 305.5" in report
+    assert f"  {after}  never ran" in report
+    assert running("^sleep 305.5$") == []
+    assert not list(replayed.sandbox.root.rglob("never-ran"))
+
+
+def test_stderr_without_a_newline_hides_neither_the_next_step_nor_its_timeout(
+    replay: ReplayFn,
+) -> None:
+    """A step's stderr that ends without a newline cannot swallow the next step's start or its
+    timeout."""
+    replayed = replay(
+        command("printf 'no newline' >&2"),
+        command("printf 'second' >&2\nsleep 306.5", directive="timeout=1"),
+    )
+    assert replayed.outcomes == ["passed", "timed out"]
+    assert replayed.result.failed == replayed.locations[1]
+    assert replayed.result.steps[1].stderr == "second"
+
+
+@pytest.mark.parametrize(
+    ("codes", "path", "stderr"),
+    [
+        pytest.param(["echo one >&2", "echo two >&2"], "page.md", ["one\n", "two\n"], id="lines"),
+        pytest.param(
+            ["printf one >&2", "echo two >&2"],
+            "page.md",
+            ["one", "two\n"],
+            id="no-final-newline",
+        ),
+        pytest.param(
+            ["echo one >&2", "echo two >&2"],
+            "my guide/a page.md",
+            ["one\n", "two\n"],
+            id="spaces-in-the-path",
+        ),
+        pytest.param(
+            ["echo 'runbook: step page.md:8' >&2\necho one >&2", "echo two >&2"],
+            "page.md",
+            ["runbook: step page.md:8\none\n", "two\n"],
+            id="a-line-like-a-marker",
+        ),
+    ],
+)
+def test_each_step_keeps_its_own_stderr(
+    replay: ReplayFn, codes: list[str], path: str, stderr: list[str]
+) -> None:
+    """Each step's `stderr` holds what that step wrote to stderr."""
+    # A quiet last step: the script's own closing line is counted with the last step's stderr.
+    replayed = replay(*map(command, codes), command("true"), path=path)
+    assert replayed.result.ok, replayed.report()
+    assert [run.stderr for run in replayed.result.steps[:-1]] == stderr
+
+
+def test_page_paths_with_spaces_are_located(replay: ReplayFn) -> None:
+    """A page whose path has spaces still has its steps named, counted and timed."""
+    replayed = replay(
+        command("true"), command("sleep 307.5", directive="timeout=1"), path="my guide/a page.md"
+    )
+    assert replayed.locations == ["my guide/a page.md:3", "my guide/a page.md:8"]
+    assert [run.location for run in replayed.result.steps] == replayed.locations
+    assert replayed.outcomes == ["passed", "timed out"]
+    assert replayed.result.failed == "my guide/a page.md:8"

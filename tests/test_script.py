@@ -1,40 +1,80 @@
-"""The script: a page's steps as one bash session, run here with bash as a reader would run it."""
+"""The script: a page's steps as one bash session, run here with bash as a reader runs it."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT
-from runbook.runbook import read_runbook
-from runbook.script import render_script
+from conftest import only_runbook
+from helpers import PROJECT, command, page
+from runbook.pages import PageReading
+from runbook.script import render_script, script_name
+from runbook.steps import Variant
 
-TITLE = "Execute the following command(s) in a terminal"
+Read = Callable[..., PageReading]
+Script = Callable[..., str]
+
 HOSTILE = "a b;  $(touch pwned) `touch pwned` 'single' \"double\" \\ * $HOME\nsecond line"
+TOKEN = "5ca1ab1e5ca1ab1e"
+
+TABS = (
+    '=== "GitHub"\n\n'
+    + command("gh repo create <your repo name>", indent="    ")
+    + '\n=== "GitLab"\n\n'
+    + command("glab repo create <your repo name>", indent="    ")
+)
 
 
-def block(code: str, directive: str | None = None) -> str:
-    """A command block, with a runbook directive before it if given."""
-    head = [f"<!-- runbook: {directive} -->"] if directive else []
-    return "\n".join([*head, f'```sh title="{TITLE}"', code, "```", ""])
+@pytest.fixture
+def script(read: Read) -> Script:
+    """Render the script of a page of `parts` at `path`: a variant, on either path."""
+
+    def render(
+        *parts: str,
+        path: str = "guide/page.md",
+        variant: str | None = None,
+        take_over: bool = False,
+    ) -> str:
+        runbook = only_runbook(read(page(*parts), path))
+        return render_script(runbook, runbook.variant(variant), take_over)
+
+    return render
 
 
-def script_of(*blocks: str, variant: str | None = None) -> str:
-    runbook = read_runbook("guide/page.md", "\n".join(blocks))
-    return render_script(runbook, runbook.variant(variant))
+@dataclass
+class Run:
+    """What a run of a script did: its status, its output, and the events it sent."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    events: list[str]
 
 
-def run(script: str, tmp_path: Path, **values: str) -> subprocess.CompletedProcess[str]:
-    """Run `script` with bash in `tmp_path/work`, with only PATH, HOME and `values` set."""
+def run(script: str, tmp_path: Path, *, fd3: bool = False, token: str = "", **values: str) -> Run:
+    """Run `script` with bash in `tmp_path/work`, with only PATH, HOME and `values` set.
+
+    With `fd3`, descriptor 3 is open on a file, as the replay's events pipe is; `token` is
+    passed as RUNBOOK_EVENTS. Whatever reaches descriptor 3 comes back as `events`.
+    """
     work = tmp_path / "work"
     work.mkdir(exist_ok=True)
-    (tmp_path / "script.sh").write_text(script, encoding="utf-8")
+    path, events = tmp_path / "script.sh", tmp_path / "events"
+    path.write_text(script, encoding="utf-8")
+    events.write_text("", encoding="utf-8")
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LC_ALL": "C", **values}
-    return subprocess.run(
-        ["bash", str(tmp_path / "script.sh")],
+    if token:
+        env["RUNBOOK_EVENTS"] = token
+    argv = ["bash", str(path)]
+    if fd3:
+        argv = ["bash", "-c", 'exec bash "$0" 3>"$1"', str(path), str(events)]
+    result = subprocess.run(
+        argv,
         cwd=work,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -43,135 +83,251 @@ def run(script: str, tmp_path: Path, **values: str) -> subprocess.CompletedProce
         timeout=60,
         check=False,
     )
+    lines = events.read_text(encoding="utf-8").splitlines()
+    return Run(result.returncode, result.stdout, result.stderr, lines)
+
+
+def header(script: str) -> list[str]:
+    return script[: script.index("set -euo pipefail")].splitlines()
+
+
+def failed(location: str, status: int) -> str:
+    return f"runbook: step {location} failed with exit status {status}"
+
+
+# The script as text ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("blocks", "present", "absent"),
+    ("path", "labels", "take_over", "name"),
+    [
+        pytest.param("a/page.md", (), False, "a/page.sh", id="plain"),
+        pytest.param("page.md", (), False, "page.sh", id="top-level"),
+        pytest.param("a/page.md", ("GitHub",), False, "a/page-github.sh", id="variant"),
+        pytest.param("a/page.md", ("GitHub", "uv"), False, "a/page-github-uv.sh", id="labels"),
+        pytest.param(
+            "a/page.md",
+            (":simple-github: GitHub",),
+            False,
+            "a/page-simple-github-github.sh",
+            id="label-with-icon",
+        ),
+        pytest.param("a/page.md", (), True, "a/page-take-over.sh", id="take-over"),
+        pytest.param(
+            "a/page.md", ("GitHub",), True, "a/page-github-take-over.sh", id="variant-take-over"
+        ),
+        pytest.param("my guide/a page.md", (), False, "my guide/a page.sh", id="spaces"),
+    ],
+)
+def test_script_name(path: str, labels: tuple[str, ...], take_over: bool, name: str) -> None:
+    """A script is named after its page, then its variant's labels, then the take-over path."""
+    assert script_name(path, Variant(labels), take_over) == name
+
+
+@pytest.mark.parametrize(
+    ("parts", "variant", "take_over", "expected"),
     [
         pytest.param(
-            [block("echo hi")],
+            [command("echo hi")],
+            None,
+            False,
             [
-                "#!/usr/bin/env bash\n",
-                "# The commands of guide/page.md, in reading order, as one shell session.\n",
-                "set -euo pipefail\n",
-                "trap runbook_failed ERR\n",
-                "\n# guide/page.md:1\nrunbook_begin 'guide/page.md:1'\necho hi\nrunbook_end\n\n",
-                "printf 'runbook: all steps passed\\n' >&2\n",
+                "#!/usr/bin/env bash",
+                "# The commands of guide/page.md, in reading order, as one shell session.",
+                "# Generated from the page by runbook: change the page, not this script.",
+                "# Run it with bash from the folder where the page's first command runs.",
             ],
-            ["runbook_missing", "# Variant:"],
-            id="one-step",
+            id="plain",
         ),
         pytest.param(
-            [block("echo one"), block("echo two")],
-            ["runbook_begin 'guide/page.md:1'\necho one\nrunbook_end\n\n# guide/page.md:5\n"],
+            [command("echo <my value>"), command("echo <your repo>")],
+            None,
+            False,
+            [
+                "#!/usr/bin/env bash",
+                "# The commands of guide/page.md, in reading order, as one shell session.",
+                "# Generated from the page by runbook: change the page, not this script.",
+                "# Run it with bash from the folder where the page's first command runs.",
+                "# Set these environment variables first (the values the page leaves to you):",
+                "#   MY_VALUE   <my value>",
+                "#   YOUR_REPO  <your repo>",
+                "# for example: MY_VALUE=... YOUR_REPO=... bash page.sh",
+            ],
+            id="placeholders",
+        ),
+        pytest.param(
+            [TABS],
+            "GitLab",
+            False,
+            [
+                "#!/usr/bin/env bash",
+                "# The commands of guide/page.md, in reading order, as one shell session.",
+                "# Variant: GitLab.",
+                "# Generated from the page by runbook: change the page, not this script.",
+                "# Run it with bash from the folder where the page's first command runs.",
+                "# Set these environment variables first (the values the page leaves to you):",
+                "#   YOUR_REPO_NAME  <your repo name>",
+                "# for example: YOUR_REPO_NAME=... bash page-gitlab.sh",
+            ],
+            id="variant",
+        ),
+        pytest.param(
+            [command("tar -xf start.tar", directive="take-over"), TABS],
+            "GitHub",
+            True,
+            [
+                "#!/usr/bin/env bash",
+                "# The commands of guide/page.md, in reading order, as one shell session.",
+                "# Variant: GitHub.",
+                "# Take-over path: first the steps that set up the download, then the rest.",
+                "# Generated from the page by runbook: change the page, not this script.",
+                "# Run it with bash from the folder where the downloaded file is.",
+                "# Set these environment variables first (the values the page leaves to you):",
+                "#   YOUR_REPO_NAME  <your repo name>",
+                "# for example: YOUR_REPO_NAME=... bash page-github-take-over.sh",
+            ],
+            id="take-over",
+        ),
+    ],
+)
+def test_header(
+    script: Script, parts: list[str], variant: str | None, take_over: bool, expected: list[str]
+) -> None:
+    """The header names the page, the variant, the take-over path and the values to set."""
+    assert header(script(*parts, variant=variant, take_over=take_over)) == expected
+
+
+@pytest.mark.parametrize(
+    ("parts", "present", "absent"),
+    [
+        pytest.param(
+            [command("echo hi")],
+            [
+                "set -euo pipefail\n",
+                "trap runbook_failed ERR\n",
+                "\n# guide/page.md:3\nrunbook_begin 'guide/page.md:3'\n{\necho hi\n} 3>&-\n"
+                "runbook_end\n\n",
+                "runbook_event finished\nprintf 'runbook: all steps passed\\n' >&2\n",
+            ],
+            ["runbook_missing", "# Variant:"],
+            id="one-step-in-a-group",
+        ),
+        pytest.param(
+            [command("echo one"), command("echo two")],
+            ["echo one\n} 3>&-\nrunbook_end\n\n# guide/page.md:7\nrunbook_begin 'guide/page.md:7'"],
             [],
             id="steps-in-order",
         ),
         pytest.param(
-            [block("touch x\nrm x", 'skip="the reader clicks a button"')],
-            ["# guide/page.md:2 (skipped: the reader clicks a button)\n# touch x\n# rm x\n"],
+            [command("touch x\n\nrm x", directive='skip="the reader clicks a button"')],
+            ["# guide/page.md:4 (skipped: the reader clicks a button)\n# touch x\n#\n# rm x\n"],
             ["runbook_begin '"],
             id="skip-kept-as-comment",
         ),
         pytest.param(
-            [block("git clone x", 'dir="../team mate\'s"')],
+            [command("git clone x", directive='dir="../team mate\'s"')],
             [
-                "runbook_begin 'guide/page.md:2'\n(\n",
+                "runbook_begin 'guide/page.md:4'\n(\n",
                 "mkdir -p -- \"$runbook_start\"/'../team mate'\\''s'\n",
-                "cd -- \"$runbook_start\"/'../team mate'\\''s'\ngit clone x\n)\n",
+                "cd -- \"$runbook_start\"/'../team mate'\\''s'\ngit clone x\n) 3>&-\nrunbook_end\n",
             ],
             [],
             id="dir-in-a-subshell",
         ),
         pytest.param(
-            [block("git push", "fails")],
-            ["trap - ERR\nset +e\n(\nset -e\ngit push\n)\nrunbook_status=$?\nset -e\n"],
+            [command("git push", directive="fails")],
+            ["trap - ERR\nset +e\n(\nset -e\ngit push\n) 3>&-\nrunbook_status=$?\nset -e\n"],
             [],
             id="fails",
         ),
         pytest.param(
-            [block("git push", 'fails dir="up"')],
+            [command("git push", directive='fails dir="up"')],
             ["(\nset -e\nmkdir -p -- \"$runbook_start\"/'up'\ncd -- \"$runbook_start\"/'up'\n"],
             [],
             id="fails-and-dir",
         ),
         pytest.param(
-            [block("git clone <your git repository url>")],
+            [command("git clone <your git repository url>")],
             [
-                "# Set these environment variables first (the values the page leaves to you):\n"
-                "#   YOUR_GIT_REPOSITORY_URL  <your git repository url>\n",
                 "[[ -n ${YOUR_GIT_REPOSITORY_URL-} ]] || runbook_missing+=("
-                "'YOUR_GIT_REPOSITORY_URL  (<your git repository url>, guide/page.md:2)')\n",
+                "'YOUR_GIT_REPOSITORY_URL  (<your git repository url>, guide/page.md:4)')\n",
                 'git clone "${YOUR_GIT_REPOSITORY_URL}"\n',
             ],
-            ["<your git repository url>\n\n"],
+            ["git clone <your git repository url>\n"],
             id="placeholder",
         ),
         pytest.param(
-            [block("echo <used value>"), block("echo <skipped value>", 'skip="later"')],
+            [command("echo <used value>"), command("echo <skipped value>", directive='skip="x"')],
             ["runbook_missing+=('USED_VALUE"],
-            ["runbook_missing+=('SKIPPED_VALUE"],
+            ["runbook_missing+=('SKIPPED_VALUE", "SKIPPED_VALUE="],
             id="skipped-step-needs-no-value",
         ),
     ],
 )
-def test_render_script(blocks: list[str], present: list[str], absent: list[str]) -> None:
+def test_render_script(
+    script: Script, parts: list[str], present: list[str], absent: list[str]
+) -> None:
     """The script holds each step after a comment naming it, in the form its directive asks."""
-    script = script_of(*blocks)
-    for text in present:
-        assert text in script
-    for text in absent:
-        assert text not in script
+    text = script(*parts)
+    for expected in present:
+        assert expected in text
+    for unexpected in absent:
+        assert unexpected not in text
 
 
-def test_checks_come_before_the_first_step() -> None:
+def test_checks_come_before_the_first_step(script: Script) -> None:
     """Placeholders are checked after the prologue and before any step."""
-    script = script_of(block("echo <my value>"))
-    assert script.index("set -euo pipefail") < script.index("runbook_missing=()")
-    assert script.index("exit 2\nfi") < script.index("runbook_begin '")
+    text = script(command("echo <my value>"))
+    assert text.index("set -euo pipefail") < text.index("runbook_missing=()")
+    assert text.index("exit 2\nfi") < text.index("runbook_begin '")
 
 
-def test_variant_named_in_header() -> None:
-    """A page with tabs says which variant the script is."""
-    tabs = '=== "GitHub"\n\n    x\n\n=== "GitLab"\n\n' + "\n".join(
-        "    " + line for line in block("glab").splitlines()
-    )
-    script = script_of(tabs, variant="GitLab")
-    assert "# Variant: GitLab.\n" in script
-    assert "glab\n" in script
-
-
-def test_default_variant_is_the_first() -> None:
+def test_default_variant_is_the_first(read: Read) -> None:
     """Without a variant the script is the page's first variant."""
-    tabs = "\n".join(
-        f'=== "{label}"\n\n    ```sh title="{TITLE}"\n    echo {label}\n    ```\n'
-        for label in ("A", "B")
-    )
-    runbook = read_runbook("page.md", tabs)
+    runbook = only_runbook(read(page(TABS)))
     assert render_script(runbook) == render_script(runbook, runbook.variants[0])
+    assert "gh repo create" in render_script(runbook)
 
 
-def test_all_steps_pass(tmp_path: Path) -> None:
-    """A script whose steps succeed exits 0, announcing each step on stderr."""
-    result = run(script_of(block("echo one"), block("echo two")), tmp_path)
+# The script run by a reader ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fd3", [False, True], ids=["no-descriptor-3", "descriptor-3-open"])
+def test_a_reader_sees_each_step_and_no_events(script: Script, tmp_path: Path, fd3: bool) -> None:
+    """Run without RUNBOOK_EVENTS, the script names each step on stderr, passes, sends no event."""
+    result = run(script(command("echo one"), command("echo two")), tmp_path, fd3=fd3)
     assert (result.returncode, result.stdout) == (0, "one\ntwo\n")
     assert result.stderr == (
-        "runbook: step guide/page.md:1\nrunbook: step guide/page.md:5\nrunbook: all steps passed\n"
+        "runbook: step guide/page.md:3\nrunbook: step guide/page.md:7\nrunbook: all steps passed\n"
     )
+    assert result.events == []
 
 
-def test_hostile_values_are_data_in_every_context(tmp_path: Path) -> None:
+def test_a_replay_hears_each_step_start_and_end(script: Script, tmp_path: Path) -> None:
+    """With RUNBOOK_EVENTS, each step's start and end, then the end of all, go to descriptor 3."""
+    result = run(script(command("echo one"), command("echo two")), tmp_path, fd3=True, token=TOKEN)
+    assert result.returncode == 0, result.stderr
+    assert result.events == [
+        f"{TOKEN} start guide/page.md:3",
+        f"{TOKEN} end guide/page.md:3",
+        f"{TOKEN} start guide/page.md:7",
+        f"{TOKEN} end guide/page.md:7",
+        f"{TOKEN} finished",
+    ]
+
+
+def test_hostile_values_are_data_in_every_context(script: Script, tmp_path: Path) -> None:
     """A placeholder's value reaches each command verbatim, bare, quoted or in a here-document."""
     (tmp_path / "work").mkdir()
     (tmp_path / "work" / "a-file-a-glob-would-find").touch()
-    script = script_of(
-        block("printf '[%s]\\n' <my value>"),
-        block("printf '[%s]\\n' \"double <my value> quoted\""),
-        block("printf '[%s]\\n' 'single <my value> quoted'"),
-        block("cat <<EOF\n[here <my value> doc]\nEOF"),
-        block("cd \"$HOME\"\nprintf '%s' <my value> > value.txt"),
+    text = script(
+        command("printf '[%s]\\n' <my value>"),
+        command("printf '[%s]\\n' \"double <my value> quoted\""),
+        command("printf '[%s]\\n' 'single <my value> quoted'"),
+        command("cat <<EOF\n[here <my value> doc]\nEOF"),
+        command("cd \"$HOME\"\nprintf '%s' <my value> > value.txt"),
     )
-    result = run(script, tmp_path, MY_VALUE=HOSTILE)
+    result = run(text, tmp_path, MY_VALUE=HOSTILE)
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
         f"[{HOSTILE}]\n[double {HOSTILE} quoted]\n[single {HOSTILE} quoted]\n[here {HOSTILE} doc]\n"
@@ -182,18 +338,29 @@ def test_hostile_values_are_data_in_every_context(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "values",
-    [pytest.param({}, id="unset"), pytest.param({"YOUR_VALUE": ""}, id="empty")],
+    [
+        pytest.param({}, id="unset"),
+        pytest.param({"YOUR_VALUE": ""}, id="empty"),
+        pytest.param({"YOUR_VALUE": "x"}, id="one-of-two-set"),
+    ],
 )
-def test_missing_placeholder_stops_before_any_step(values: dict[str, str], tmp_path: Path) -> None:
-    """Without a value the script runs no step and names the variable to set."""
-    script = script_of(block("touch started"), block("echo <your value>"))
-    result = run(script, tmp_path, OTHER="x", **values)
+def test_missing_placeholders_stop_before_any_step(
+    script: Script, tmp_path: Path, values: dict[str, str]
+) -> None:
+    """Without a value the script runs no step, exits 2 and names each variable still to set."""
+    text = script(command("touch started"), command("echo <your value> <my value>"))
+    result = run(text, tmp_path, fd3=True, token=TOKEN, **values)
     assert result.returncode == 2
-    assert result.stderr == (
-        "runbook: set these environment variables first:\n"
-        "  YOUR_VALUE  (<your value>, guide/page.md:6)\n"
-    )
-    assert result.stdout == ""
+    missing = [
+        line
+        for name, line in [
+            ("YOUR_VALUE", "  YOUR_VALUE  (<your value>, guide/page.md:8)\n"),
+            ("MY_VALUE", "  MY_VALUE  (<my value>, guide/page.md:8)\n"),
+        ]
+        if not values.get(name)
+    ]
+    assert result.stderr == "runbook: set these environment variables first:\n" + "".join(missing)
+    assert (result.stdout, result.events) == ("", [])
     assert not (tmp_path / "work" / "started").exists()
 
 
@@ -202,96 +369,210 @@ def test_missing_placeholder_stops_before_any_step(values: dict[str, str], tmp_p
     [
         pytest.param("(exit 3)", 3, id="exit-status"),
         pytest.param("ls does-not-exist", 2, id="command-fails"),
+        pytest.param("true\nfalse\ntouch after", 1, id="stops-in-the-middle"),
+        pytest.param("cd does-not-exist && touch after", 1, id="inside-an-and-list"),
         pytest.param("false | cat", 1, id="pipefail"),
         pytest.param("echo $UNSET_VARIABLE", 1, id="nounset"),
-        pytest.param("check() { false; }\ncheck", 1, id="in-a-function"),
+        pytest.param("check() { false; touch after; }\ncheck", 1, id="in-a-function"),
         pytest.param("exit 5", 5, id="exit"),
-        pytest.param("true\nfalse\ntouch after", 1, id="first-failing-line"),
     ],
 )
-def test_failing_step_is_named(code: str, status: int, tmp_path: Path) -> None:
-    """A failing step stops the script, which names the step's path:line and exit status."""
-    script = script_of(block("echo before"), block(code), block("touch next-step"))
-    result = run(script, tmp_path)
+def test_a_failing_step_stops_the_script_and_is_named(
+    script: Script, tmp_path: Path, code: str, status: int
+) -> None:
+    """A step stops at its first failure, as `set -e` would; the script names it and stops."""
+    text = script(command("echo before"), command(code), command("touch next-step"))
+    result = run(text, tmp_path, fd3=True, token=TOKEN)
     assert result.returncode == status
     assert result.stdout == "before\n"
-    assert result.stderr.splitlines()[-1] == (
-        f"runbook: step guide/page.md:5 failed with exit status {status}"
+    assert result.stderr.splitlines()[-1] == failed("guide/page.md:7", status)
+    assert result.events == [
+        f"{TOKEN} start guide/page.md:3",
+        f"{TOKEN} end guide/page.md:3",
+        f"{TOKEN} start guide/page.md:7",
+    ]
+    assert not list((tmp_path / "work").iterdir())
+
+
+def test_steps_share_one_shell_session(script: Script, tmp_path: Path) -> None:
+    """A `cd`, a variable or a function of one step holds in the next: steps are no subshells."""
+    text = script(
+        command('mkdir -p repo/src\ncd repo\nname=guide\ngreet() { echo "hello $1"; }'),
+        command('cd src\necho "$name"'),
+        command("pwd\ngreet reader"),
     )
-    assert not (tmp_path / "work" / "next-step").exists()
+    result = run(text, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"guide\n{tmp_path / 'work' / 'repo' / 'src'}\nhello reader\n"
+
+
+@pytest.mark.parametrize(
+    ("weaken", "code"),
+    [
+        pytest.param("set +e", "false\ntouch after", id="errexit"),
+        pytest.param("set +o pipefail", "false | cat\ntouch after", id="pipefail"),
+        pytest.param("trap - ERR", "false\ntouch after", id="err-trap"),
+        pytest.param("set +u", 'echo "$UNSET_VARIABLE"\ntouch after', id="nounset"),
+    ],
+)
+def test_each_step_runs_as_strictly_as_the_first(
+    script: Script, tmp_path: Path, weaken: str, code: str
+) -> None:
+    """A step that loosens the shell's options does not loosen the next: it fails as it would
+    have as the page's first step."""
+    result = run(script(command(weaken), command(code)), tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == failed("guide/page.md:7", 1)
     assert not (tmp_path / "work" / "after").exists()
 
 
-def test_cd_and_variables_carry_on(tmp_path: Path) -> None:
-    """Steps share one session: a `cd` or a variable set in one step holds in the next."""
-    script = script_of(
-        block("mkdir -p repo/src\ncd repo\nname=guide"), block('cd src\necho "$name"'), block("pwd")
-    )
-    result = run(script, tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == f"guide\n{tmp_path / 'work' / 'repo' / 'src'}\n"
-
-
-def test_dir_runs_there_without_moving_the_session(tmp_path: Path) -> None:
+def test_dir_runs_there_without_moving_the_session(script: Script, tmp_path: Path) -> None:
     """`dir` runs a block in a folder relative to the start, made if missing; the session stays."""
-    script = script_of(
-        block("mkdir repo\ncd repo"),
-        block("pwd\nmkdir deeper\ncd deeper\nteammate=yes", 'dir="../teammate"'),
-        block('pwd\necho "${teammate:-unset}"'),
+    text = script(
+        command("mkdir repo\ncd repo"),
+        command("pwd\nmkdir deeper\ncd deeper\nteammate=yes", directive='dir="../teammate"'),
+        command('pwd\necho "${teammate:-unset}"'),
     )
-    result = run(script, tmp_path)
+    result = run(text, tmp_path, fd3=True, token=TOKEN)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{tmp_path / 'teammate'}\n{tmp_path / 'work' / 'repo'}\nunset\n"
     assert (tmp_path / "teammate" / "deeper").is_dir()
+    assert result.events[-1] == f"{TOKEN} finished"
 
 
-def test_failing_step_in_dir_is_named(tmp_path: Path) -> None:
+def test_a_failing_step_in_dir_is_named(script: Script, tmp_path: Path) -> None:
     """A step that fails in its `dir` is reported like any other."""
-    script = script_of(block("(exit 4)", 'dir="elsewhere"'))
-    result = run(script, tmp_path)
+    result = run(script(command("(exit 4)", directive='dir="elsewhere"')), tmp_path)
     assert result.returncode == 4
-    assert "runbook: step guide/page.md:2 failed with exit status 4" in result.stderr
+    assert result.stderr.splitlines()[-1] == failed("guide/page.md:4", 4)
 
 
 @pytest.mark.parametrize(
     "directive", [pytest.param("fails", id="fails"), pytest.param('fails dir="x"', id="in-dir")]
 )
-def test_fails_passes_when_the_block_fails(directive: str, tmp_path: Path) -> None:
+def test_fails_passes_when_the_block_fails(script: Script, tmp_path: Path, directive: str) -> None:
     """A block marked `fails` stops at its first failing command, and the script goes on."""
-    script = script_of(block("false\ntouch not-reached", directive), block("echo went on"))
-    result = run(script, tmp_path)
+    text = script(command("false\ntouch not-reached", directive=directive), command("echo went on"))
+    result = run(text, tmp_path, fd3=True, token=TOKEN)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "went on\n"
-    assert not list((tmp_path).rglob("not-reached"))
+    assert not list(tmp_path.rglob("not-reached"))
+    assert f"{TOKEN} end guide/page.md:4" in result.events
+    assert result.events[-1] == f"{TOKEN} finished"
 
 
-def test_fails_stops_the_script_when_the_block_succeeds(tmp_path: Path) -> None:
+def test_fails_stops_the_script_when_the_block_succeeds(script: Script, tmp_path: Path) -> None:
     """A block marked `fails` that succeeds stops the script and says so."""
-    script = script_of(block("true", "fails"), block("touch next-step"))
-    result = run(script, tmp_path)
+    text = script(command("true", directive="fails"), command("touch next-step"))
+    result = run(text, tmp_path, fd3=True, token=TOKEN)
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == (
-        "runbook: step guide/page.md:2 succeeded but the page says it fails"
+        "runbook: step guide/page.md:4 succeeded but the page says it fails"
     )
+    assert result.events == [f"{TOKEN} start guide/page.md:4"]
     assert not (tmp_path / "work" / "next-step").exists()
 
 
-def test_skip_leaves_the_block_out(tmp_path: Path) -> None:
+def test_skip_leaves_the_block_out(script: Script, tmp_path: Path) -> None:
     """A skipped block does not run; the script keeps it as a comment with the reason."""
-    script = script_of(block("touch skipped", 'skip="done in the web UI"'), block("echo ran"))
-    assert "# guide/page.md:2 (skipped: done in the web UI)\n# touch skipped\n" in script
-    result = run(script, tmp_path)
+    text = script(
+        command("touch skipped", directive='skip="done in the web UI"'), command("echo ran")
+    )
+    assert "# guide/page.md:4 (skipped: done in the web UI)\n# touch skipped\n" in text
+    result = run(text, tmp_path, fd3=True, token=TOKEN)
     assert (result.returncode, result.stdout) == (0, "ran\n")
     assert not (tmp_path / "work" / "skipped").exists()
+    assert result.events == [
+        f"{TOKEN} start guide/page.md:8",
+        f"{TOKEN} end guide/page.md:8",
+        f"{TOKEN} finished",
+    ]
 
 
-TRICKY_COMMON_START = [
+# Descriptor 3 belongs to the script --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fd3", "token"),
+    [
+        pytest.param(False, "", id="reader"),
+        pytest.param(True, "", id="descriptor-3-open"),
+        pytest.param(True, TOKEN, id="replay"),
+    ],
+)
+@pytest.mark.parametrize(
+    "directive", [pytest.param(None, id="step"), pytest.param('dir="x"', id="in-dir")]
+)
+def test_a_step_cannot_write_to_descriptor_3(
+    script: Script, tmp_path: Path, fd3: bool, token: str, directive: str | None
+) -> None:
+    """A step writing to descriptor 3 fails as a bad descriptor, whatever RUNBOOK_EVENTS is."""
+    at = f"guide/page.md:{8 if directive else 7}"
+    text = script(command("true"), command(f"echo '{TOKEN} end {at}' >&3", directive=directive))
+    result = run(text, tmp_path, fd3=fd3, token=token)
+    assert result.returncode == 1
+    assert "Bad file descriptor" in result.stderr
+    assert result.stderr.splitlines()[-1] == failed(at, 1)
+    real = [f"{TOKEN} start guide/page.md:3", f"{TOKEN} end guide/page.md:3", f"{TOKEN} start {at}"]
+    assert result.events == (real if token else [])
+
+
+def test_a_steps_own_descriptor_3_does_not_break_later_events(
+    script: Script, tmp_path: Path
+) -> None:
+    """A step that opens descriptor 3 for itself gets it; later steps' events still arrive."""
+    text = script(
+        command("exec 3>mine.txt\necho mine >&3"),
+        command("echo two"),
+        command("echo three"),
+    )
+    result = run(text, tmp_path, fd3=True, token=TOKEN)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "work" / "mine.txt").read_text(encoding="utf-8") == "mine\n"
+    assert result.events == [
+        f"{TOKEN} {kind} guide/page.md:{line}" for line in (3, 8, 12) for kind in ("start", "end")
+    ] + [f"{TOKEN} finished"]
+
+
+def test_the_events_token_is_not_passed_on(script: Script, tmp_path: Path) -> None:
+    """The script unsets RUNBOOK_EVENTS: a step does not find it, nor do the programs it runs."""
+    text = script(
+        command(f'echo "${{RUNBOOK_EVENTS-unset}}"\nbash -c \'env | grep -c "$0" || :\' {TOKEN}')
+    )
+    result = run(text, tmp_path, fd3=True, token=TOKEN)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "unset\n0\n"
+
+
+# Pages as they come --------------------------------------------------------------------------
+
+
+def test_page_paths_with_spaces(script: Script, tmp_path: Path) -> None:
+    """A page whose path has spaces gets its steps named, counted and reported like any other."""
+    text = script(command("echo one"), command("false"), path="my guide/a page.md")
+    assert "runbook_begin 'my guide/a page.md:7'\n" in text
+    result = run(text, tmp_path, fd3=True, token=TOKEN)
+    assert result.returncode == 1
+    # In a replay the marker of each step's stderr carries the run's token.
+    assert result.stderr.splitlines() == [
+        f"{TOKEN} step my guide/a page.md:3",
+        f"{TOKEN} step my guide/a page.md:7",
+        failed("my guide/a page.md:7", 1),
+    ]
+    assert result.events == [
+        f"{TOKEN} start my guide/a page.md:3",
+        f"{TOKEN} end my guide/a page.md:3",
+        f"{TOKEN} start my guide/a page.md:7",
+    ]
+
+
+TRICKY_START = [
     "top level",
     "after a blank line in the code",
     "in an ordered list item",
     "in an admonition in a list item",
 ]
-TRICKY_COMMON_MIDDLE = [
+TRICKY_MIDDLE = [
     "after a directive and blank lines",
     "shown although a comment opened before it",
     "language and title in braces",
@@ -299,6 +580,7 @@ TRICKY_COMMON_MIDDLE = [
     "````",
     "```",
 ]
+GITHUB = ["github in a tilde fence", "```", "~~~"]
 
 
 @pytest.mark.parametrize(
@@ -307,11 +589,9 @@ TRICKY_COMMON_MIDDLE = [
         pytest.param(
             "GitHub, pip",
             [
-                *TRICKY_COMMON_START,
-                "github in a tilde fence",
-                "```",
-                "~~~",
-                *TRICKY_COMMON_MIDDLE,
+                *TRICKY_START,
+                *GITHUB,
+                *TRICKY_MIDDLE,
                 "github pip",
                 "a new tab set with a linked label",
                 "after an unclosed comment",
@@ -321,11 +601,9 @@ TRICKY_COMMON_MIDDLE = [
         pytest.param(
             "GitHub, uv",
             [
-                *TRICKY_COMMON_START,
-                "github in a tilde fence",
-                "```",
-                "~~~",
-                *TRICKY_COMMON_MIDDLE,
+                *TRICKY_START,
+                *GITHUB,
+                *TRICKY_MIDDLE,
                 "github uv",
                 "a new tab set with a linked label",
                 "after an unclosed comment",
@@ -335,10 +613,10 @@ TRICKY_COMMON_MIDDLE = [
         pytest.param(
             "GitLab",
             [
-                *TRICKY_COMMON_START,
+                *TRICKY_START,
                 "gitlab in a long fence",
                 "```sh",
-                *TRICKY_COMMON_MIDDLE,
+                *TRICKY_MIDDLE,
                 "gitlab",
                 "after an unclosed comment",
             ],
@@ -346,10 +624,10 @@ TRICKY_COMMON_MIDDLE = [
         ),
     ],
 )
-def test_tricky_page_runs(variant: str, expected: list[str], tmp_path: Path) -> None:
+def test_tricky_page_runs(read: Read, tmp_path: Path, variant: str, expected: list[str]) -> None:
     """Each variant of the tricky page runs exactly the commands that variant shows."""
     text = (PROJECT / "tests" / "pages" / "tricky-nesting.md").read_text(encoding="utf-8")
-    runbook = read_runbook("tricky-nesting.md", text)
+    runbook = only_runbook(read(text, "tricky-nesting.md"))
     assert [v.name for v in runbook.variants] == ["GitHub, pip", "GitHub, uv", "GitLab"]
     result = run(render_script(runbook, runbook.variant(variant)), tmp_path)
     assert result.returncode == 0, result.stderr

@@ -3,6 +3,7 @@
 runbook [-f mkdocs.yml] list [PATH...]
 runbook [-f mkdocs.yml] script PAGE [--variant LABEL] [--take-over]
 runbook [-f mkdocs.yml] replay PAGE [--variant LABEL] [--take-over] [--transport path|http]
+runbook [-f mkdocs.yml] export SITE_DIR
 
 Exit status: 0 when all went well, 1 when a replay failed, 2 on bad input (each problem on
 stderr as `path:line: message`).
@@ -18,8 +19,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from runbook.crosscheck import check_page
 from runbook.errors import SourceError
 from runbook.pages import PageReading
+from runbook.plugin import write_output
 from runbook.script import render_script
 from runbook.session import ChainError, ReplaySession
 from runbook.site import Site, SiteError, load_site
@@ -98,6 +101,39 @@ def print_script(site: Site, page: str, variant: str | None, take_over: bool) ->
     return 0
 
 
+def export(site: Site, folder: str) -> int:
+    """Write into a site another generator built the files `mkdocs build` would publish.
+
+    Each page's shown commands, in that site's HTML, must be its script's: otherwise nothing is
+    written, as a strict build publishes nothing.
+    """
+    readings = site.read(site.pages())
+    for reading in readings.values():
+        if not reading.errors and reading.runbook.steps:
+            site.plugin.publish(reading)
+    if _report(readings):
+        return BAD_INPUT
+    problems: list[SourceError] = []
+    for file in site.pages():
+        steps = readings[file.src_uri].runbook.steps
+        built = Path(folder) / file.dest_uri
+        if steps and not built.is_file():
+            problems.append(
+                SourceError(1, f"{built} is missing: build the site first", file.src_uri)
+            )
+        elif steps:
+            html = built.read_text(encoding="utf-8")
+            problems += check_page(file.src_uri, html, steps, site.plugin.selection)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return BAD_INPUT
+    for name, data in sorted(site.plugin.outputs().items()):
+        write_output(Path(folder) / name, data)
+        print(f"{folder.rstrip('/')}/{name}")
+    return 0
+
+
 class _PageErrors(Exception):
     """A page the replay needs has errors; they are printed already."""
 
@@ -168,12 +204,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="reach fresh remotes by path or over a loopback HTTP server (default: path)",
     )
     replay.add_argument("--keep", action="store_true", help="keep the sandbox, and say where")
+    exporting = commands.add_parser(
+        "export", help="write the scripts and downloads into a site another generator built"
+    )
+    exporting.add_argument("site_dir", help="the built site, such as `site` after `zensical build`")
     args = parser.parse_args(argv)
 
     try:
         site = load_site(args.config_file)
         if args.command == "list":
             return list_pages(site, args.paths)
+        if args.command == "export":
+            return export(site, args.site_dir)
         if args.command == "replay":
             return replay_page(
                 site, args.page, args.variant, args.take_over, args.transport, args.keep

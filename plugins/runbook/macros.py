@@ -1,9 +1,15 @@
-"""mkdocs-macros module: keep fenced code out of Jinja, and describe the runbooks in the docs.
+"""Keep fenced code out of the macros' Jinja, and describe the runbooks in the docs.
 
-Listed in `mkdocs.yml` under `macros: modules:`. Before Jinja renders a page, every fence is set
-aside and put back after, so `{{ x }}`, `{% raw %}` or `${#a[@]}` in code reaches the reader, and
-the script, verbatim. The fences are found as SuperFences finds them (`fences.py`), with the
-site's own Markdown settings.
+Before Jinja renders a page, every fence is set aside and put back after, so `{{ x }}`,
+`{% raw %}` or `${#a[@]}` in code reaches the reader, and the script, verbatim. The fences are
+found as SuperFences finds them (`fences.py`), with the site's own Markdown settings.
+
+The module serves both engines that render `mkdocs.yml`'s macros. Listed under `macros: modules:`
+it is an mkdocs-macros module: MkDocs runs Jinja on each page before the Markdown render, and
+calls the hooks below around it. Listed under `markdown_extensions:` it is also a Markdown
+extension: Zensical runs its macros as a step of the Markdown render, and the extension sets the
+code aside just before that step and puts it back just after. Under MkDocs the extension does
+nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +19,15 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import markdown
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
 from runbook.config import RunbookConfig
 from runbook.fences import Fence, FenceReader
 from runbook.pages import read_markdown
 from runbook.plugin import RunbookPlugin, selection_of
+from runbook.steps import Selection
 
 _SET_ASIDE = "_runbook_code"
 # The token that stands for a block set aside; the nonce is the page's own (see below).
@@ -68,18 +79,31 @@ def on_post_page_macros(env: Any) -> None:
     env.markdown = put_back(env.markdown, env.variables.pop(_SET_ASIDE, {}))
 
 
+def _site(conf: Any) -> tuple[list[Any], dict[str, Any], Path, Selection]:
+    """The Markdown settings, docs folder and block selection of the site rendering a page.
+
+    MkDocs gives its configuration; Zensical a plain dict of `mkdocs.yml`, in which the runbook
+    plugin, which it does not run, has no options: the default selection applies.
+    """
+    if isinstance(conf, dict):
+        docs = Path(conf.get("root_dir") or ".") / conf.get("docs_dir", "docs")
+        extensions = [e for e in conf.get("markdown_extensions", []) if isinstance(e, str)]
+        extensions = [e for e in extensions if not e.startswith("zensical.")]
+        return extensions, dict(conf.get("mdx_configs") or {}), docs, Selection()
+    plugin = conf.plugins.get("runbook")
+    config = plugin.config if isinstance(plugin, RunbookPlugin) else RunbookConfig()
+    return conf.markdown_extensions, conf.mdx_configs, Path(conf.docs_dir), selection_of(config)
+
+
 def define_env(env: Any) -> None:
     """Declare the macros the pages use."""
 
     @env.macro
     def runbook_steps(page: str) -> str:
         """A Markdown table of the steps a page's tests replay, read from the page itself."""
-        plugin = env.conf.plugins.get("runbook")
-        config = plugin.config if isinstance(plugin, RunbookPlugin) else RunbookConfig()
-        source = (Path(env.conf.docs_dir) / page).read_text(encoding="utf-8-sig")
-        reading = read_markdown(
-            page, source, env.conf.markdown_extensions, env.conf.mdx_configs, selection_of(config)
-        )
+        extensions, configs, docs, selection = _site(env.conf)
+        source = (docs / page).read_text(encoding="utf-8-sig")
+        reading = read_markdown(page, source, extensions, configs, selection)
         rows = ["| Step | Runs | Variant |", "| --- | --- | --- |"]
         for step in reading.runbook.steps:
             how = f"skipped: {step.skip}" if step.skip else f"`{step.command}`"
@@ -89,3 +113,50 @@ def define_env(env: Any) -> None:
             where = ", ".join(tab.label for tab in step.tabs) or "all"
             rows.append(f"| `{step.location}` | {how} | {where} |")
         return "\n".join(rows)
+
+
+class _Kept:
+    """The fences one render set aside, from before its macros to after them."""
+
+    fences: dict[str, str] | None = None
+
+
+class _SetAside(Preprocessor):
+    def __init__(self, md: markdown.Markdown, kept: _Kept) -> None:
+        super().__init__(md)
+        self.kept = kept
+        self.reader: FenceReader | None = None
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.kept.fences = None
+        if "macros" not in self.md.preprocessors:  # no macros in this render (MkDocs')
+            return lines
+        # The render's own SuperFences reads the opening lines: the fences it will see.
+        self.reader = self.reader or FenceReader(self.md)
+        text = "\n".join(lines)
+        text, self.kept.fences = set_aside(text, self.reader.read(text).fences)
+        return text.split("\n")
+
+
+class _PutBack(Preprocessor):
+    def __init__(self, md: markdown.Markdown, kept: _Kept) -> None:
+        super().__init__(md)
+        self.kept = kept
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not self.kept.fences:
+            return lines
+        return put_back("\n".join(lines), self.kept.fences).split("\n")
+
+
+class CodeGuard(Extension):
+    """Sets fenced code aside around a macros step of the Markdown render (Zensical's, at 35)."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        kept = _Kept()
+        md.preprocessors.register(_SetAside(md, kept), "runbook_set_aside", 36)
+        md.preprocessors.register(_PutBack(md, kept), "runbook_put_back", 34)
+
+
+def makeExtension(**options: Any) -> CodeGuard:
+    return CodeGuard(**options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ from runbook.render import Recorder, Rendering
 from runbook.script import render_script, script_name
 from runbook.session import start_errors
 from runbook.states import StateError, bundle_name, make_bundle
-from runbook.steps import Runbook, Selection
+from runbook.steps import Selection
 from runbook.syntax import check_steps
 
 if TYPE_CHECKING:
@@ -66,9 +68,10 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         """Start each build, `mkdocs serve` rebuilds included, with no pages read."""
         self.pages: dict[str, PageReading] = {}
+        self.urls: dict[str, str] = {}
         self.scripts: dict[str, str] = {}
         self.links: dict[str, list[ScriptLink]] = {}
-        self.downloads: set[str] = set()
+        self.downloads: dict[str, bytes] = {}
         self.page_names: set[str] = set()
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> None:
@@ -85,7 +88,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             if data is not None:
                 uri = f"{self.config.script_dir}/{bundle_name(name)}"
                 files.append(File.generated(config, uri, content=data))
-                self.downloads.add(name)
+                self.downloads[name] = data
 
     # After other plugins: what this compares with the script is what the reader gets.
     @event_priority(-100)
@@ -96,6 +99,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         if not self.config.enabled:
             return
         assert page.markdown is not None
+        self.urls[page.file.src_uri] = page.url
         rendering = self.recorder.take(page.markdown) or Rendering(page.markdown)
         self.pages[page.file.src_uri] = read_page(
             page.file.src_uri,
@@ -111,11 +115,11 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         if not self.config.enabled:
             return
         self.check()
-        for _path, reading in sorted(self.pages.items()):
+        for _, reading in sorted(self.pages.items()):
+            if not reading.errors and reading.runbook.steps:
+                self.publish(reading)
             for error in reading.errors:
                 log.warning(str(error))
-            if not reading.errors and reading.runbook.steps:
-                self.publish(reading.runbook)
 
     def check(self) -> None:
         """Add the errors found across pages: each page's start, and each step's bash."""
@@ -137,8 +141,10 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         for error in check_steps(steps):
             self.pages[error.path].errors.append(error)
 
-    def publish(self, runbook: Runbook) -> None:
-        """Make the scripts of a page's variants and paths, and the links to them."""
+    def publish(self, reading: PageReading) -> None:
+        """Make the scripts of a page's variants and paths, and the links to them; or add an
+        error to the page when two of its scripts would have the same name."""
+        runbook = reading.runbook
         scripts: dict[str, tuple[ScriptLink, str]] = {}
         for take_over in (False, True) if runbook.take_over else (False,):
             for variant in runbook.variants:
@@ -153,26 +159,55 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 )
         if len(scripts) < len(runbook.variants) * (2 if runbook.take_over else 1):
             clash = ", ".join(repr(v.name) for v in runbook.variants)
-            log.warning(
-                f"{runbook.path}:1: tab labels {clash} give scripts the same file name; rename one"
+            reading.errors.append(
+                SourceError(
+                    1,
+                    f"tab labels {clash} give scripts the same file name; rename one",
+                    runbook.path,
+                )
             )
             return
         self.links[runbook.path] = [link for link, _ in scripts.values()]
         self.scripts.update({url: text for url, (_, text) in scripts.items()})
 
+    def outputs(self) -> dict[str, bytes]:
+        """Every file the plugin publishes, by path in the site: scripts, downloads, manifest.
+
+        The manifest maps each page's URL to its links, for page templates that do not get them
+        from the plugin (`runbook export` publishes the same files for another generator).
+        """
+        files = {name: text.encode("utf-8") for name, text in self.scripts.items()}
+        for name, data in self.downloads.items():
+            files[f"{self.config.script_dir}/{bundle_name(name)}"] = data
+        pages = {
+            self.urls[path]: [dataclasses.asdict(link) for link in links]
+            for path, links in sorted(self.links.items())
+        }
+        manifest = json.dumps({"pages": pages}, indent=2, sort_keys=True) + "\n"
+        files[f"{self.config.script_dir}/manifest.json"] = manifest.encode("utf-8")
+        return files
+
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
-        """Give the page template its download links (see overrides/main.html)."""
-        if self.config.enabled:
-            context["runbook_scripts"] = self.links.get(page.file.src_uri, [])  # type: ignore[typeddict-unknown-key]
+        """Give the page template its download links (see overrides/main.html): none when the
+        plugin is off."""
+        links = self.links.get(page.file.src_uri, []) if self.config.enabled else []
+        context["runbook_scripts"] = links  # type: ignore[typeddict-unknown-key]
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Write the scripts into the site, executable."""
+        """Write the scripts and the manifest into the site; the downloads are files of it."""
         if not self.config.enabled:
             return
-        for name, text in self.scripts.items():
-            path = Path(config.site_dir) / name
-            write_file(text.encode("utf-8"), str(path))
-            os.chmod(path, 0o755)
+        for name, data in self.outputs().items():
+            if name.endswith(".bundle"):
+                continue
+            write_output(Path(config.site_dir) / name, data)
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a published file; a script is executable, whatever the umask."""
+    write_file(data, str(path))
+    if path.suffix == ".sh":
+        os.chmod(path, 0o755)

@@ -22,23 +22,18 @@ from collections.abc import Callable
 PR_SET_CHILD_SUBREAPER = 36
 
 
-def _children() -> list[int]:
-    me = os.getpid()
-    try:
-        with open(f"/proc/{me}/task/{me}/children") as listing:
-            return [int(pid) for pid in listing.read().split()]
-    except OSError:  # a kernel without the children list: read every process's parent
-        found = []
-        for name in os.listdir("/proc"):
-            if name.isdigit():
-                try:
-                    with open(f"/proc/{name}/stat") as stat:
-                        fields = stat.read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[1]) == me:
-                    found.append(int(name))
-        return found
+def _processes() -> list[tuple[int, str, int, int]]:
+    """Every process: its id, state, parent and process group, read from /proc."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as stat:
+                    state, parent, group = stat.read().rsplit(")", 1)[1].split()[:3]
+            except (OSError, ValueError):
+                continue
+            found.append((int(name), state, int(parent), int(group)))
+    return found
 
 
 def _command(pid: int) -> str:
@@ -51,22 +46,32 @@ def _command(pid: int) -> str:
 
 
 def _sweep(group: int, report: Callable[[str], None]) -> None:
-    """Kill bash's process group, then every process re-parented here, until none is left."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signal.SIGKILL)
+    """Kill what is left of bash's process group, and every process re-parented here.
+
+    Each one still running is reported before it is killed: its command line dies with it.
+    """
+    me, seen = os.getpid(), set()
     for _ in range(1000):  # a process that keeps forking cannot hold the replay forever
-        alive = _children()
-        if not alive:
+        left = [
+            (pid, parent)
+            for pid, state, parent, pgrp in _processes()
+            if pid != me and (parent == me or (pgrp == group and state != "Z"))
+        ]
+        if not left:
             return
-        for pid in alive:
-            command = _command(pid)
-            if command:
+        for pid, _ in left:
+            if pid not in seen and (command := _command(pid)):
                 report(command)
+            seen.add(pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+        for pid, _ in left:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        for pid in alive:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+        for pid, parent in left:
+            if parent == me:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
 
 
 def main() -> int:
@@ -95,7 +100,8 @@ def main() -> int:
             os.write(3, f"{token} leftover {leftover}\n".encode())
 
     _sweep(pid, report)
-    return os.waitstatus_to_exitcode(status) % 256
+    code = os.waitstatus_to_exitcode(status)
+    return 128 - code if code < 0 else code  # killed by a signal: 128 + its number, as a shell says
 
 
 if __name__ == "__main__":

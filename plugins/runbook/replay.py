@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import queue
-import re
 import secrets
 import shutil
 import signal
@@ -25,14 +24,51 @@ from typing import IO, Literal
 
 from runbook import reaper
 from runbook.sandbox import Sandbox
-from runbook.script import STEP_MARKER
+from runbook.script import FINISHED, STEP_MARKER
 from runbook.steps import DEFAULT_TIMEOUT, Step
 
 Outcome = Literal["passed", "failed", "timed out", "never ran"]
 # After bash has ended, how long the output may take to close: the reaper kills what holds it.
 _CLOSING = 10.0
-# The human markers on stderr split it by step; they are never trusted for progress.
-_MARKER = re.compile(rf"{re.escape(STEP_MARKER)}(\S+)$")
+
+
+class _Stderr:
+    """Splits the script's stderr by step, at the markers `runbook_begin` prints there.
+
+    In a replay the markers carry the run's token, so no step's output passes for one; they only
+    say where each step's stderr starts (progress is counted from the events). A step's output
+    without a final newline can stand before a marker on its line.
+    """
+
+    def __init__(self, steps: Sequence[str], token: str) -> None:
+        self.steps = list(steps)
+        self.token = token
+        self.by_step: list[list[str]] = [[] for _ in steps]
+        self.lines: list[str] = []
+        self.next = 0
+        self.current: list[str] = []
+
+    def add(self, line: str) -> None:
+        text = line.rstrip("\n")
+        if self.next < len(self.steps):
+            marker = f"{self.token} step {self.steps[self.next]}"
+            if text.endswith(marker):
+                before = text[: -len(marker)]
+                self.current.append(before)
+                self.lines += [before, f"{STEP_MARKER}{self.steps[self.next]}\n"]
+                self.current = self.by_step[self.next]
+                self.next += 1
+                return
+        self.lines.append(line)
+        if text != FINISHED:
+            self.current.append(line)
+
+    def of(self, index: int) -> str:
+        return "".join(self.by_step[index])
+
+    def all(self) -> str:
+        """The whole stderr, each marker as a reader of the script sees it."""
+        return "".join(self.lines)
 
 
 @dataclass
@@ -81,11 +117,14 @@ class Replay:
             return self.problem
         if step is None:
             return f"the script did not finish (exit status {self.returncode})"
-        if step.outcome == "failed":
-            return f"step {step.location} failed with exit status {self.returncode}"
-        if step.outcome == "timed out":
-            return f"step {step.location} ran over its timeout and was stopped"
         missing = [s.location for s in self.steps if s.outcome == "never ran"]
+        after = f"; steps that never ran: {', '.join(missing)}" if missing else ""
+        if step.outcome == "failed" and self.returncode == 0:
+            return f"step {step.location} ended the script with exit status 0{after}"
+        if step.outcome == "failed":
+            return f"step {step.location} failed with exit status {self.returncode}{after}"
+        if step.outcome == "timed out":
+            return f"step {step.location} ran over its timeout and was stopped{after}"
         return (
             f"steps that never ran: {', '.join(missing)} (exit status {self.returncode}"
             f"{'' if self.finished else ', the script did not finish'})"
@@ -208,9 +247,8 @@ def run_script(
         threading.Thread(target=_read, args=(stream, lines, name), daemon=True).start()
 
     ledger = _Ledger(steps, timeouts or {}, default_timeout)
-    output: dict[str, list[str]] = {"stdout": [], "stderr": []}
-    by_step: dict[str, list[str]] = {}
-    current: list[str] = []
+    output: dict[str, list[str]] = {"stdout": []}
+    stderr = _Stderr(steps, token)
     leftovers: list[str] = []
     stopped = False
     closing_since: float | None = None
@@ -242,12 +280,10 @@ def run_script(
                 if progress is not None:
                     progress(kind, argument)
             else:
-                output[name].append(line)
-                marker = _MARKER.search(line.rstrip("\n")) if name == "stderr" else None
-                if marker is not None:
-                    current = by_step.setdefault(marker[1], [])
-                elif name == "stderr":
-                    current.append(line)
+                if name == "stderr":
+                    stderr.add(line)
+                else:
+                    output[name].append(line)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -257,8 +293,8 @@ def run_script(
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     runs = ledger.close(stopped)
-    for run in runs:
-        run.stderr = "".join(by_step.get(run.location, []))
+    for index, run in enumerate(runs):
+        run.stderr = stderr.of(index)
     problem = ledger.problem
     if stopped and ledger.running is None and problem is None:
         problem = f"the script ran over its timeout of {default_timeout:g}s outside any step"
@@ -266,7 +302,7 @@ def run_script(
         runs,
         process.returncode,
         "".join(output["stdout"]),
-        "".join(output["stderr"]),
+        stderr.all(),
         ledger.finished,
         leftovers,
         problem,

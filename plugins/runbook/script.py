@@ -3,7 +3,9 @@
 The script a reader downloads is the one the replay runs. Run by a reader, it says on stderr
 which step runs and which one failed. Run by the replay, it also reports each step's start and
 end, and its own completion, on file descriptor 3 with a token of that run (`RUNBOOK_EVENTS`);
-every step runs with descriptor 3 closed, so nothing a step prints can pass for progress.
+every step runs with descriptor 3 closed, so nothing a step or a program it runs prints can pass
+for progress. (A step written to forge events could still read the shell's token: no secret
+survives in the shell that runs the page.)
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ runbook_event() {
 }
 runbook_begin() {
   runbook_step=$1
-  printf 'runbook: step %s\\n' "$1" >&2
+  # Where the step's stderr starts; in a replay, marked with the run's token.
+  printf '%s step %s\\n' "${runbook_token:-runbook:}" "$1" >&2
   runbook_event start "$1"
   # Each step runs as the page's first did, whatever the one before it changed.
-  set -e -o pipefail
+  set -euo pipefail
   trap runbook_failed ERR
 }
 # Say which step failed, with its exit status, once.
