@@ -1,0 +1,162 @@
+"""Under Zensical, Material's successor: `zensical build && runbook export site` gives the site.
+
+Zensical reads `mkdocs.yml` but skips the runbook plugin, and runs the macros itself, inside
+the Markdown render. So the scripts, downloads and manifest come from `runbook export`, the page
+template takes the download links from the manifest, and `runbook.macros`, listed as a Markdown
+extension, keeps code out of Zensical's Jinja.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from browser import CHROMIUM_ARGS, Browsing, chromium_path, serve
+from helpers import CHAPTER, PROJECT, TITLE, command, page
+
+BIN = Path(sys.executable).parent
+CODE_PAGE = page(
+    "Prose: {{ 1 + 1 }}.",
+    command("a=(x y); echo \"${#a[@]} {{ x }}\" '{% raw %}'"),
+    heading="Code stays code",
+)
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*args],
+        cwd=cwd,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project's site sources, with one more page of template syntax in code."""
+    root = tmp_path_factory.mktemp("zensical")
+    for name in ("docs", "overrides", "states"):
+        shutil.copytree(PROJECT / name, root / name)
+    config = (PROJECT / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(config + "not_in_nav: /code.md\n", encoding="utf-8")
+    (root / "plugins").mkdir()  # watched by `mkdocs serve`; the plugin itself is installed
+    (root / "docs" / "code.md").write_text(CODE_PAGE, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def zensical_site(project: Path) -> Path:
+    """The copy built by Zensical, strictly, then given its scripts by `runbook export`."""
+    built = run(str(BIN / "zensical"), "build", "--strict", "--clean", cwd=project)
+    assert built.returncode == 0, built.stdout + built.stderr
+    exported = run(str(BIN / "runbook"), "export", "site", cwd=project)
+    assert exported.returncode == 0, exported.stderr
+    return project / "site"
+
+
+@pytest.fixture(scope="module")
+def mkdocs_site(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same copy built by MkDocs, the reference."""
+    site = tmp_path_factory.mktemp("mkdocs-site")
+    built = run(str(BIN / "mkdocs"), "build", "--strict", "--site-dir", str(site), cwd=project)
+    assert built.returncode == 0, built.stderr
+    return site
+
+
+def published(site: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(site).as_posix(): path.read_bytes()
+        for path in (site / "runbooks").rglob("*")
+        if path.is_file()
+    }
+
+
+def test_export_publishes_what_mkdocs_build_publishes(
+    zensical_site: Path, mkdocs_site: Path
+) -> None:
+    """`runbook export` writes the same scripts, downloads and manifest, byte for byte."""
+    exported = published(zensical_site)
+    assert exported == published(mkdocs_site)
+    assert {"runbooks/chapter-6.bundle", "runbooks/manifest.json"} <= exported.keys()
+    assert os.access(zensical_site / "runbooks" / CHAPTER.replace(".md", ".sh"), os.X_OK)
+
+
+def test_the_chapter_keeps_its_features(zensical_site: Path) -> None:
+    """The chapter has its tabs with icons, its collapsible section, diagram and commands."""
+    html = (zensical_site / CHAPTER.removesuffix(".md") / "index.html").read_text("utf-8")
+    assert html.count('class="tabbed-set tabbed-alternate"') == 1
+    assert '<details class="info">' in html
+    assert '<pre class="mermaid"><code>flowchart LR' in html
+    assert "mermaid.min.js" in html
+    assert html.count(f'<span class="filename">{TITLE}</span>') == 4
+    assert "data-runbook-manifest" in html  # the download box the manifest fills
+
+
+def test_macros_render_prose_and_leave_code(zensical_site: Path) -> None:
+    """Zensical's macros render prose; `runbook.macros` keeps the code verbatim."""
+    html = (zensical_site / "code" / "index.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "Prose: 2." in text
+    assert "a=(x y); echo \"${#a[@]} {{ x }}\" '{% raw %}'" in text.replace("&quot;", '"').replace(
+        "&#39;", "'"
+    )
+    assert "A guide to MLOps" in (zensical_site / "index.html").read_text(encoding="utf-8")
+
+
+def test_export_refuses_a_site_that_shows_other_commands(
+    project: Path, zensical_site: Path, tmp_path: Path
+) -> None:
+    """If the built site shows a command the script does not hold, export writes nothing."""
+    copy = tmp_path / "site"
+    shutil.copytree(zensical_site, copy)
+    shutil.rmtree(copy / "runbooks")
+    chapter = copy / CHAPTER.removesuffix(".md") / "index.html"
+    chapter.write_text(chapter.read_text("utf-8").replace("main", "master"), "utf-8")
+    exported = run(str(BIN / "runbook"), "export", str(copy), cwd=project)
+    assert exported.returncode == 2
+    assert f"{CHAPTER}:" in exported.stderr
+    assert "the rendered page does not show it" in exported.stderr
+    assert not (copy / "runbooks").exists()
+
+
+@pytest.fixture(scope="module")
+def browsing(zensical_site: Path) -> Iterator[tuple[Browsing, str]]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        with serve(zensical_site) as url:
+            browsing = Browsing(browser)
+            yield browsing, url
+            browsing.close()
+        browser.close()
+
+
+@pytest.mark.browser
+def test_readers_get_the_download_links_and_the_diagram(
+    browsing: tuple[Browsing, str], mkdocs_site: Path
+) -> None:
+    """In a browser, the Zensical chapter draws its diagram and offers both scripts, which
+    download as the MkDocs site publishes them; nothing else is fetched, nothing fails."""
+    browse, url = browsing
+    chapter = browse.open(url + CHAPTER.removesuffix(".md") + "/")
+    links = chapter.locator("a.runbook-downloads__link")
+    expect(links).to_have_count(2)
+    expect(chapter.locator("div.mermaid svg")).to_be_visible()
+    for index, name in enumerate(["", "-take-over"]):
+        with chapter.expect_download() as download:
+            links.nth(index).click()
+        script = CHAPTER.removesuffix(".md") + name + ".sh"
+        assert download.value.suggested_filename == script
+        expected = (mkdocs_site / "runbooks" / script).read_bytes()
+        assert Path(download.value.path()).read_bytes() == expected
+    assert browse.outside == []
+    assert browse.errors == []
