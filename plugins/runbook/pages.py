@@ -32,7 +32,12 @@ class PageReading:
 
 def body_of(source: str) -> tuple[str, Mapping[str, Any], int]:
     """Return a page's Markdown without its front matter, the front matter, and how many lines
-    come before the body."""
+    come before the body.
+
+    Line endings are read as MkDocs reads a page's file, whatever they were: as newlines.
+    """
+    if "\r" in source:
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
     body, meta = get_data(source)
     if not source.endswith(body):
         return body, meta, 0  # MkDocs took more than a prefix: keep the body's own lines
