@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import random
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,8 +11,6 @@ import pytest
 from runbook.errors import SourceError
 from runbook.placeholders import (
     Placeholder,
-    _Lexer,
-    _plain_lines,
     reserved,
     substitute,
     unfinished,
@@ -250,41 +246,3 @@ def test_unfinished_reports_the_line_of_a_heredoc_operator_before_an_open_quote(
     found = unfinished("cat <<EOF; echo 'a\nbody\nEOF")
     assert found is not None
     assert found[0] == 1
-
-
-# Pieces of shell from which `test_plain_code_reads_as_the_lexer_reads_it` builds its code.
-PIECES = (
-    *("git", "push", " ", " ", "\t", "\n", "\n", ";", "&&", "=", "<", ">", "<<<", "EOF"),
-    *("<your url>", "<my_repo name>", "x<your url>", "<a b>", "<git dir>", "<home dir>"),
-    *("<docker_image>", "<pip index url>", "<EXTERNAL-IP>", "2>&1", "< file", "<path>"),
-    *("#", " # ", "#x", "a#b", ";#", "'", '"', "$", "$(", "(", ")", "`", "\\", "<<", "<<EOF"),
-    *('"<your url>"', '"a #b"', '"it\'s"', "\\\n", '"x"#y'),
-)
-
-
-def _lexed(code: str) -> tuple[str, list[Placeholder]]:
-    lexer = _Lexer(code, 3, MARKERS)
-    return lexer.run(), lexer.found
-
-
-def _outcome(read: Callable[[str], object], code: str) -> object:
-    """What a reading of `code` gives: its script and placeholders, or its error."""
-    try:
-        return read(code)
-    except SourceError as error:
-        return str(error)
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_plain_code_reads_as_the_lexer_reads_it(seed: int) -> None:
-    """Code with no quoting to follow is read without the lexer, to the same script and errors."""
-    rng = random.Random(seed)
-    plain = 0
-    for _ in range(3000):
-        code = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 12)))
-        if "<" not in code:
-            continue
-        substituted = _outcome(lambda c: substitute(c, 3, MARKERS), code)
-        assert substituted == _outcome(_lexed, code), code
-        plain += _plain_lines(code) is not None
-    assert plain > 100  # the plain reading was taken, not only the lexer

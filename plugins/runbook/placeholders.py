@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Container
 from dataclasses import dataclass
+from typing import Literal
 
 from runbook.errors import SourceError
 
@@ -162,12 +163,24 @@ _SPECIAL = re.compile(r"""[<'"\\$()`#\n{}]""")
 # Around a `{` or `}` that is a word of its own (a group), not part of a word (`{a,b}`).
 _BEFORE_BRACE = frozenset(" \t\n;&|(")
 _AFTER_BRACE = frozenset(" \t\n;&|)")
-# The command part of a line that the plain reading (`_plain_lines`) can take: words without
-# single quotes, backslashes, `$`, parentheses, backticks or `<<`; double-quoted strings on the
-# line without
-# `$`, backticks or backslashes; a `#` inside a word. What follows it must be nothing, a comment
-# or the backslash that continues the line.
-_PLAIN_COMMAND = re.compile(r"""(?:[^'"\\$()`<#\n]|<(?!<)|"[^"$`\\\n]*"|(?<=[^ \t;|&])\#)*""")
+
+# Where the lexer stands: bare words, a quote, a substitution or subshell, a group, arithmetic,
+# a comment, or a here-document's body.
+Context = Literal[
+    "bare",
+    "sq",
+    "dq",
+    "ansi",
+    "tick",
+    "sub",
+    "paren",
+    "group",
+    "param",
+    "arith",
+    "aparen",
+    "comment",
+    "heredoc",
+]
 
 
 class _Lexer:
@@ -179,7 +192,7 @@ class _Lexer:
         self.literal = literal
         self.out: list[str] = []
         self.found: list[Placeholder] = []
-        self.stack = ["bare"]
+        self.stack: list[Context] = ["bare"]
         # Where each context of the stack opened, in `code`.
         self.opened = [0]
         # Here-documents whose bodies follow the line: word, quoted, <<- and where each opened.
@@ -189,7 +202,7 @@ class _Lexer:
         # Where a `}` closes a group the code never opened.
         self.stray: int | None = None
 
-    def push(self, state: str, at: int) -> None:
+    def push(self, state: Context, at: int) -> None:
         self.stack.append(state)
         self.opened.append(at)
 
@@ -295,7 +308,7 @@ class _Lexer:
             i += step
         return "".join(self.out)
 
-    def _bare(self, i: int, state: str) -> int:
+    def _bare(self, i: int, state: Context) -> int:
         code = self.code
         char = code[i]
         two = code[i : i + 2]
@@ -413,25 +426,7 @@ def substitute(
     if PLACEHOLDER.search(code) is None:
         return code, []  # most commands have none: nothing to bind, nothing to check
     lexer = _Lexer(code, first_line, literal)
-    commands = _plain_lines(code)
-    if commands is None:
-        return lexer.run(), lexer.found
-    # Code without single quotes, substitutions or here-documents: each placeholder outside a
-    # comment stands bare, or in a double-quoted string, as the lexer would find.
-    position = 0
-    for match in PLACEHOLDER.finditer(code):
-        start = match.start()
-        line_start = code.rfind("\n", 0, start) + 1
-        if start < commands[code.count("\n", 0, start)]:
-            lexer.out.append(code[position:start])
-            quoted = code.count('"', line_start, start) % 2 == 1
-            lexer.push("dq" if quoted else "bare", start)
-            end = lexer.placeholder(start)
-            lexer.pop()
-            assert end is not None  # the same pattern, at the same place
-            position = end
-    lexer.out.append(code[position:])
-    return "".join(lexer.out), lexer.found
+    return lexer.run(), lexer.found
 
 
 def stray_brace(code: str) -> int | None:
@@ -490,22 +485,3 @@ def unfinished(code: str) -> tuple[int, str] | None:
             "the last line ends with a backslash, which would join it to what runs next",
         )
     return None
-
-
-def _plain_lines(code: str) -> list[int] | None:
-    """Return where each line's command part ends, if every line is plain; else None.
-
-    A plain line carries no quoting context past itself or its words (see `_PLAIN_COMMAND`):
-    what its command part leaves is nothing, a comment, or a final backslash.
-    """
-    ends: list[int] = []
-    start = 0
-    for line in code.split("\n"):
-        match = _PLAIN_COMMAND.match(line)  # the longest plain start: it always matches
-        command = match.end() if match else 0
-        rest = line[command:]
-        if rest and rest[0] != "#" and rest != "\\":
-            return None
-        ends.append(start + command)
-        start += len(line) + 1
-    return ends
