@@ -20,62 +20,15 @@ PLACEHOLDER = re.compile(r"(?<![<\w])<([A-Za-z][A-Za-z0-9]*(?:[ _-]+[A-Za-z0-9]+
 
 # Variables the shell, git or the script rely on: a placeholder must not shadow them.
 RESERVED_NAMES = frozenset(
-    [
-        "PATH",
-        "HOME",
-        "PWD",
-        "OLDPWD",
-        "IFS",
-        "SHELL",
-        "USER",
-        "LOGNAME",
-        "UID",
-        "EUID",
-        "PPID",
-        "HOSTNAME",
-        "HOSTTYPE",
-        "TERM",
-        "LANG",
-        "LANGUAGE",
-        "TZ",
-        "TMPDIR",
-        "SHLVL",
-        "CDPATH",
-        "ENV",
-        "PS1",
-        "PS2",
-        "PS3",
-        "PS4",
-        "OPTIND",
-        "OPTARG",
-        "OPTERR",
-        "RANDOM",
-        "SECONDS",
-        "LINENO",
-        "PIPESTATUS",
-        "FUNCNAME",
-        "GROUPS",
-        "MAIL",
-        "MAILPATH",
-        "EDITOR",
-        "VISUAL",
-        "PAGER",
-        "LESS",
-        "HISTFILE",
-        "PROMPT_COMMAND",
-        "POSIXLY_CORRECT",
-        "DISPLAY",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "NO_PROXY",
-        "PYTHONPATH",
-        "PYTHONHOME",
-        "VIRTUAL_ENV",
-        "XDG_CONFIG_HOME",
-        "XDG_DATA_HOME",
-        "XDG_CACHE_HOME",
-    ]
+    """
+    PATH HOME PWD OLDPWD IFS SHELL USER LOGNAME UID EUID PPID HOSTNAME HOSTTYPE TERM LANG
+    LANGUAGE TZ TMPDIR SHLVL CDPATH ENV PS1 PS2 PS3 PS4 OPTIND OPTARG OPTERR RANDOM SECONDS
+    LINENO PIPESTATUS FUNCNAME GROUPS MAIL MAILPATH EDITOR VISUAL PAGER LESS HISTFILE
+    PROMPT_COMMAND POSIXLY_CORRECT DISPLAY HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY
+    PYTHONPATH PYTHONHOME VIRTUAL_ENV XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME
+    GLOBIGNORE TMOUT IGNOREEOF TIMEFORMAT EXECIGNORE FIGNORE HISTSIZE HISTCONTROL HISTIGNORE
+    INPUTRC COLUMNS LINES MAILCHECK SRANDOM EPOCHSECONDS EPOCHREALTIME DIRSTACK COPROC
+    """.split()
 )
 RESERVED_PREFIXES = ("GIT_", "BASH", "LC_", "LD_", "SSH_", "RUNBOOK_")
 # Variables that programs a guide runs read from the environment, by the program: the script's
