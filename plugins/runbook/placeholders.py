@@ -28,7 +28,7 @@ RESERVED_NAMES = frozenset(
     PYTHONPATH PYTHONHOME VIRTUAL_ENV XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME
     GLOBIGNORE TMOUT IGNOREEOF TIMEFORMAT EXECIGNORE FIGNORE HISTSIZE HISTCONTROL HISTIGNORE
     INPUTRC COLUMNS LINES MAILCHECK SRANDOM EPOCHSECONDS EPOCHREALTIME DIRSTACK COPROC
-    """.split()
+    """.split()  # noqa: SIM905 (names read best as words: a list would take a line each)
 )
 RESERVED_PREFIXES = ("GIT_", "BASH", "LC_", "LD_", "SSH_", "RUNBOOK_")
 # Variables that programs a guide runs read from the environment, by the program: the script's
