@@ -16,6 +16,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 
+from browser import browser  # noqa: F401 (the session's Chromium, for every browser test)
 from helpers import DOCS, PROJECT, write_site
 from runbook.errors import SourceError
 from runbook.pages import PageReading, read_markdown

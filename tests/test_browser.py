@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from browser import CHROMIUM_ARGS, Browsing, chromium_path, serve
+from browser import Browsing, serve
 from conftest import Guide
 from helpers import CHAPTER, DOCS, PROJECT, TITLE
 
@@ -20,16 +20,6 @@ pytestmark = pytest.mark.browser
 
 CHAPTER_PATH = CHAPTER.removesuffix(".md") + "/"
 SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or PROJECT / "screenshots")
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """One Chromium per test session (per worker under xdist)."""
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from browser import CHROMIUM_ARGS, Browsing, chromium_path, serve
+from browser import Browsing, serve
 from helpers import CHAPTER, PROJECT, TITLE, command, page
 
 BIN = Path(sys.executable).parent
@@ -129,15 +129,12 @@ def test_export_refuses_a_site_that_shows_other_commands(
     assert not (copy / "runbooks").exists()
 
 
-@pytest.fixture(scope="module")
-def browsing(zensical_site: Path) -> Iterator[tuple[Browsing, str]]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        with serve(zensical_site) as url:
-            browsing = Browsing(browser)
-            yield browsing, url
-            browsing.close()
-        browser.close()
+@pytest.fixture
+def browsing(zensical_site: Path, browser: Browser) -> Iterator[tuple[Browsing, str]]:
+    with serve(zensical_site) as url:
+        browsing = Browsing(browser)
+        yield browsing, url
+        browsing.close()
 
 
 @pytest.mark.browser

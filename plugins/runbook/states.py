@@ -9,6 +9,8 @@ and git packs the same objects the same way).
 from __future__ import annotations
 
 import hashlib
+import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -83,7 +85,8 @@ def make_bundle(name: str, script: Path, cache: Path | None = None) -> bytes | N
         data = target.read_bytes()
     if kept is not None:
         kept.parent.mkdir(parents=True, exist_ok=True)
-        partial = kept.with_suffix(".partial")
+        # Builds may run side by side: each writes its own copy, then swaps it in whole.
+        partial = kept.with_name(f".{kept.name}.{os.getpid()}.{secrets.token_hex(4)}")
         partial.write_bytes(data)
         partial.replace(kept)
     return data
