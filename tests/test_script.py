@@ -633,3 +633,11 @@ def test_tricky_page_runs(read: Read, tmp_path: Path, variant: str, expected: li
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == expected
     assert (tmp_path / "work" / "elsewhere").is_dir()
+
+
+def test_a_block_of_comments_only_is_a_valid_step(script: Script, tmp_path: Path) -> None:
+    """A command block holding only comments runs (nothing), instead of breaking the script."""
+    text = script(command("# Nothing to do on Linux"), command("touch after"))
+    result = run(text, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "work" / "after").exists()

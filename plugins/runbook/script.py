@@ -129,6 +129,8 @@ def _step(step: Step) -> list[str]:
         return [*lines, *(f"# {line}".rstrip() for line in step.code.splitlines()), ""]
     lines.append(f"runbook_begin {_quote(step.location)}")
     body = step.script.splitlines()
+    if not step.command:  # only comments: bash refuses an empty group
+        body.append(":")
     if step.dir is not None:
         where = f'"$runbook_start"/{_quote(step.dir)}'
         body = [f"mkdir -p -- {where}", f"cd -- {where}", *body]
