@@ -20,6 +20,7 @@ from runbook.steps import Selection, Step
 _HIDDEN = re.compile(
     r"<!--(?:-?>|.*?(?:--!?>|\Z))|<(script|style|template|textarea)\b.*?</\1\s*>", re.S
 )
+_HIDING_TAGS = ("script", "style", "template", "textarea")
 _BLOCK = re.compile(r'<div class="(?:language-(?P<lang>[^"\s]+) )?highlight">')
 _TITLE = re.compile(r'<span class="filename">(.*?)</span>', re.S)
 _CODE = re.compile(r"<code[^>]*>(.*?)</code>", re.S)
@@ -37,7 +38,8 @@ class ShownBlock:
 
 def shown_blocks(page_html: str) -> list[ShownBlock]:
     """Return the highlighted code blocks a reader sees in `page_html`, in page order."""
-    visible = _HIDDEN.sub("", page_html)
+    hides = "<!--" in page_html or any(f"<{tag}" in page_html for tag in _HIDING_TAGS)
+    visible = _HIDDEN.sub("", page_html) if hides else page_html
     blocks = []
     for found in _BLOCK.finditer(visible):
         code = _CODE.search(visible, found.end())

@@ -51,12 +51,18 @@ def read_page(
     html: str,
     reader: FenceReader,
     selection: Selection,
+    read: tuple[str | None, Mapping[str, Any]] | None = None,
 ) -> PageReading:
     """Return the runbook of the page at `path`, written as `source`, rendered as `html`.
 
-    Its steps are not checked as bash yet: see `check_steps`, which takes many pages at once.
+    `read` is the body and the front matter MkDocs read from `source`, if at hand. The steps
+    are not checked as bash yet: see `syntax.StepCheck`, which takes many pages at once.
     """
-    body, meta, offset = body_of(source)
+    body, meta = read if read is not None else (None, {})
+    if body is not None and source.endswith(body):
+        offset = source[: len(source) - len(body)].count("\n")
+    else:
+        body, meta, offset = body_of(source)
     try:
         settings = page_settings(meta, source)
     except SourceError as error:

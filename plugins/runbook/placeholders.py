@@ -389,6 +389,11 @@ def stray_brace(code: str) -> int | None:
     return lexer.line_at(lexer.stray) if lexer.stray is not None else None
 
 
+# The characters that can start what `unfinished` looks for: quotes, substitutions, groups,
+# here-documents and backslashes.
+_OPENS = re.compile(r"""['"`$(){}<\\]""")
+
+
 class _Everything:
     def __contains__(self, text: object) -> bool:
         return True
@@ -414,6 +419,8 @@ def unfinished(code: str) -> tuple[int, str] | None:
     Open means that bash would read on past the code's end: a quote or substitution that never
     closes, a here-document whose delimiter never comes, or a final backslash.
     """
+    if _OPENS.search(code) is None:
+        return None  # nothing in it can open anything: most commands
     lexer = _Lexer(code, 1, _Everything())
     lexer.run()
     if lexer.heredocs:  # a here-document operator on the code's last line

@@ -23,7 +23,7 @@ from runbook.script import render_script, script_name
 from runbook.session import start_errors
 from runbook.states import StateError, bundle_name, make_bundle
 from runbook.steps import Selection
-from runbook.syntax import check_steps
+from runbook.syntax import StepCheck
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -73,6 +73,8 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.links: dict[str, list[ScriptLink]] = {}
         self.downloads: dict[str, bytes] = {}
         self.page_names: set[str] = set()
+        self.bodies: dict[str, str] = {}
+        self.step_check = StepCheck()
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> None:
         """Publish the repository of each named start state, for readers who take over."""
@@ -90,6 +92,15 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 files.append(File.generated(config, uri, content=data))
                 self.downloads[name] = data
 
+    # Before other plugins: the page's body as MkDocs read it, without its front matter.
+    @event_priority(100)
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> None:
+        """Keep the page's body, to count its lines from."""
+        if self.config.enabled:
+            self.bodies[page.file.src_uri] = markdown
+
     # After other plugins: what this compares with the script is what the reader gets.
     @event_priority(-100)
     def on_page_content(
@@ -101,14 +112,19 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         assert page.markdown is not None
         self.urls[page.file.src_uri] = page.url
         rendering = self.recorder.take(page.markdown) or Rendering(page.markdown)
-        self.pages[page.file.src_uri] = read_page(
-            page.file.src_uri,
+        path = page.file.src_uri
+        reading = read_page(
+            path,
             page.file.content_string,
             rendering,
             html,
             self.fence_reader,
             self.selection,
+            (self.bodies.pop(path, None), page.meta),
         )
+        self.pages[path] = reading
+        if not reading.errors:
+            self.step_check.add(reading.runbook.steps)  # bash parses them meanwhile
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> None:
         """Once every page is read: check each step's bash, then make the pages' scripts."""
@@ -137,9 +153,10 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                         path,
                     )
                 )
-        steps = [s for r in self.pages.values() if not r.errors for s in r.runbook.steps]
-        for error in check_steps(steps):
-            self.pages[error.path].errors.append(error)
+        check, self.step_check = self.step_check, StepCheck()
+        for error in check.errors():
+            if error.path in self.pages:
+                self.pages[error.path].errors.append(error)
 
     def publish(self, reading: PageReading) -> None:
         """Make the scripts of a page's variants and paths, and the links to them; or add an

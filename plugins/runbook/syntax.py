@@ -6,9 +6,10 @@ of these: it only warns about an unfinished here-document and takes a final back
 So each step is parsed as the body of a function of its own: anything left open swallows the
 function's closing brace, which bash does report.
 
-Steps are parsed in one `bash -n` for speed. Two broken steps could close each other's quotes in
-one text, so a step the shell lexer finds open is parsed alone, and bash decides; a failing
-batch is split until each error belongs to one step.
+Steps are parsed in one `bash -n`, which reads them as they come: a build goes on rendering
+pages while bash parses the steps of the pages before. Two broken steps could close each other's
+quotes in one text, so a step the shell lexer finds open is parsed alone, and bash decides; a
+failing batch is split until each error belongs to one step.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Sequence
 
 from runbook.errors import SourceError
 from runbook.placeholders import stray_brace, unfinished
@@ -32,20 +34,25 @@ def _text(steps: Sequence[Step]) -> str:
     return "".join(f"runbook_check() {{\n:\n{step.script}\n}}\n" for step in steps)
 
 
+def _bash() -> list[str]:
+    return [shutil.which("bash") or "/bin/bash", "-O", "extglob", "-n"]
+
+
+def _verdict(returncode: int, stderr: str) -> str | None:
+    """What bash said about the steps it parsed, or None when it parsed them without a word."""
+    said = stderr.strip()
+    # bash -n exits 0 after an unfinished here-document, or a bad `[[ ]]`: it still says so.
+    if returncode == 0 and "here-document" not in said and "syntax error" not in said:
+        return None
+    return said or "bash cannot parse this block"
+
+
 def _parse(steps: Sequence[Step]) -> str | None:
     """Return what bash says about the steps, or None when it parses them without a word."""
     result = subprocess.run(
-        [shutil.which("bash") or "/bin/bash", "-O", "extglob", "-n"],
-        input=_text(steps),
-        capture_output=True,
-        text=True,
-        check=False,
+        _bash(), input=_text(steps), capture_output=True, text=True, check=False
     )
-    said = result.stderr.strip()
-    # bash -n exits 0 after an unfinished here-document, or a bad `[[ ]]`: it still says so.
-    if result.returncode == 0 and "here-document" not in said and "syntax error" not in said:
-        return None
-    return said or "bash cannot parse this block"
+    return _verdict(result.returncode, result.stderr)
 
 
 def _error(step: Step, said: str) -> SourceError:
@@ -82,18 +89,72 @@ def _error(step: Step, said: str) -> SourceError:
     return SourceError(where, f"bash cannot parse this block: {message}{hint}", step.path)
 
 
+class StepCheck:
+    """Checks steps as they come, with one `bash -n` that parses them while the caller goes on."""
+
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+        self.alone: list[Step] = []
+        self._bash: subprocess.Popen[str] | None = None
+        # bash's stderr, of any length; open until `errors` reads it and closes it.
+        self._said = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self._cut = False  # bash stopped reading (at an error): the batch is not parsed whole
+
+    def add(self, steps: Iterable[Step]) -> None:
+        """Take more steps to check; skipped steps do not run, so they are not checked."""
+        text = []
+        for step in steps:
+            if step.skip is not None:
+                continue
+            if unfinished(step.script) is not None:
+                self.alone.append(step)
+            else:
+                self.steps.append(step)
+                text.append(_text([step]))
+        if not text or self._cut:
+            return
+        if self._bash is None:
+            self._bash = subprocess.Popen(
+                _bash(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=self._said,
+                text=True,
+            )
+        try:
+            self._bash.stdin.write("".join(text))  # type: ignore[union-attr]
+        except BrokenPipeError:
+            self._cut = True
+
+    def errors(self) -> list[SourceError]:
+        """Return an error for each step that is not complete bash on its own, in order."""
+        said = None
+        if self._bash is not None:
+            try:
+                self._bash.stdin.close()  # type: ignore[union-attr]
+            except BrokenPipeError:
+                self._cut = True
+            returncode = self._bash.wait()
+            self._said.seek(0)
+            said = _verdict(returncode, self._said.read()) or (
+                "bash stopped reading" if self._cut else None
+            )
+        self._said.close()
+        failing: dict[int, str] = {}
+        if said is not None:
+            _bisect(self.steps, failing)
+        for step in self.alone:
+            if (alone := _parse([step])) is not None:
+                failing[id(step)] = alone
+        steps = sorted([*self.steps, *self.alone], key=lambda step: (step.path, step.line))
+        return [_error(step, failing[id(step)]) for step in steps if id(step) in failing]
+
+
 def check_steps(steps: Sequence[Step]) -> list[SourceError]:
     """Return an error for each step that is not complete bash on its own, in the steps' order."""
-    runnable = [step for step in steps if step.skip is None]
-    alone = [step for step in runnable if unfinished(step.script) is not None]
-    together = [step for step in runnable if unfinished(step.script) is None]
-    failing: dict[int, str] = {}
-    for step in alone:
-        said = _parse([step])
-        if said is not None:
-            failing[id(step)] = said
-    _bisect(together, failing)
-    return [_error(step, failing[id(step)]) for step in runnable if id(step) in failing]
+    check = StepCheck()
+    check.add(steps)
+    return check.errors()
 
 
 def _bisect(steps: Sequence[Step], failing: dict[int, str]) -> None:
