@@ -1,10 +1,12 @@
-"""Time one `mkdocs build` in a child process of its own, with the runbook plugin on or off.
+"""Time one `mkdocs build` in a fresh process, the runbook plugin enabled or not, and the plugin's
+own share of it.
 
-A fresh process per build is what `mkdocs build` costs an author, and it lets the parent read
-that build's own peak memory from `os.wait4`. The child times loading the configuration and
-building, not starting Python, which is the same for both sides.
-
-The child is this module: `python -m benchmarks.build REQUEST_JSON` prints a JSON result.
+A fresh process per build is what `mkdocs build` costs an author; the parent reads its peak
+memory from `os.wait4`. The plugin's share is the CPU time spent in its event handlers and in
+its Markdown extension: the recorder's processors, and its hook around SuperFences' fence
+handler less SuperFences' own work in there. The child wraps them before the build: the plugin
+class's methods, and the recorder the plugin makes. The child is this module:
+`python -m benchmarks.build REQUEST_JSON` prints a JSON result.
 """
 
 from __future__ import annotations
@@ -19,144 +21,134 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from benchmarks.timing import Sample
-
-if TYPE_CHECKING:
-    from mkdocs.plugins import PluginCollection
+from benchmarks.timing import cpu
 
 PROJECT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
-class Site:
-    """A site to build: an mkdocs.yml, and optionally another docs folder and nav."""
+class Build:
+    """A build's pages, wall and CPU seconds, the plugin's CPU seconds (and those of them in
+    its Markdown extension), and peak memory in KiB."""
 
-    config_file: Path
-    docs_dir: Path | None = None
-    nav: list[str] | None = None
+    pages: int
+    wall: float
+    cpu: float
+    plugin: float
+    extension: float
+    rss: int
 
 
-class BuildError(RuntimeError):
-    """A benchmark build failed, or did not do what its side says."""
-
-
-def build_in_child(site: Site, enabled: bool) -> Sample:
-    """Build `site` in a new process, the runbook plugin `enabled` or not; return its sample.
-
-    Raises BuildError if the build fails, logs warnings, or publishes scripts it should not.
-    """
+def build_in_child(config: Path, enabled: bool) -> Build:
+    """Build the site of `config` in a new process; raise RuntimeError if it fails, or warns
+    with the plugin (without it, a page's link to a download the plugin publishes is broken)."""
     with (
-        tempfile.TemporaryDirectory(prefix="runbook-bench-site-") as site_dir,
+        tempfile.TemporaryDirectory(prefix="runbook-bench-site-") as site,
         tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
     ):
-        request = {
-            "config_file": str(site.config_file),
-            "docs_dir": str(site.docs_dir) if site.docs_dir else None,
-            "site_dir": site_dir,
-            "nav": site.nav,
-            "enabled": enabled,
-        }
+        argv = [sys.executable, "-m", "benchmarks.build"]
+        argv.append(json.dumps({"config": str(config), "site": site, "enabled": enabled}))
         env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), env.get("PYTHONPATH")]))
-        argv = [sys.executable, "-m", "benchmarks.build", json.dumps(request)]
-        pid = os.posix_spawn(
-            sys.executable, argv, env, file_actions=[(os.POSIX_SPAWN_DUP2, out.fileno(), 1)]
-        )
-        # wait4 gives this child's own rusage; RUSAGE_CHILDREN would mix in every earlier child.
-        _, status, usage = os.wait4(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise BuildError(f"build of {site.docs_dir or site.config_file} failed ({status=})")
+        dup = [(os.POSIX_SPAWN_DUP2, out.fileno(), 1), (os.POSIX_SPAWN_DUP2, err.fileno(), 2)]
+        # wait4 gives this child's own usage; RUSAGE_CHILDREN would add every earlier child's.
+        _, status, usage = os.wait4(os.posix_spawn(argv[0], argv, env, file_actions=dup), 0)
         out.seek(0)
-        result = json.loads(out.read())
-    if result["warnings"]:
-        raise BuildError("build logged warnings: " + "; ".join(result["warnings"][:3]))
-    if (result["scripts"] > 0) != enabled:
-        raise BuildError(
-            f"runbook enabled={enabled} but the build wrote {result['scripts']} scripts"
-        )
-    # Linux reports ru_maxrss in KiB.
-    return Sample(
-        result["wall"], result["cpu"], usage.ru_maxrss, result["plugin"], result["macros"]
-    )
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            said = err.read().decode(errors="replace").strip().splitlines()[-5:]
+            raise RuntimeError(f"build of {config} failed:\n" + "\n".join(said))
+        got = json.loads(out.read())
+    if (got["scripts"] > 0) != enabled:
+        raise RuntimeError(f"{config}: enabled={enabled}, but {got['scripts']} scripts")
+    plugin = got["events"] + got["extension"]
+    # Linux gives ru_maxrss in KiB.
+    return Build(got["pages"], got["wall"], got["cpu"], plugin, got["extension"], usage.ru_maxrss)
 
 
-class _Collect(logging.Handler):
+class Clock:
+    """Counts the CPU time spent in the functions it wraps, and not in those it excludes."""
+
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+        self.spent, self.since, self.running = 0.0, 0.0, False
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+    def _switch(self, on: bool) -> bool:
+        was = self.running
+        if was != on:
+            now = cpu()
+            self.spent += now - self.since if was else 0.0
+            self.since, self.running = now, on
+        return was
 
+    def wrap(self, function: Callable[..., Any], counts: bool = True) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            was = self._switch(counts)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self._switch(was)
 
-def _timer(function: Callable[..., Any], spent: list[float]) -> Callable[..., Any]:
-    """Wrap `function` so that the CPU seconds it takes are added to `spent[0]`."""
-
-    @functools.wraps(function)
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        start = time.process_time()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            spent[0] += time.process_time() - start
-
-    return timed
-
-
-def _time_plugin(plugins: PluginCollection, name: str) -> list[float]:
-    """Time every event handler of plugin `name`, as registered in the loaded configuration."""
-    spent = [0.0]
-    plugin = plugins[name]
-    for methods in plugins.events.values():
-        for index, method in enumerate(methods):
-            if getattr(method, "__self__", None) is plugin:
-                methods[index] = _timer(method, spent)
-                plugins._event_origins[methods[index]] = name
-    return spent
+        return timed
 
 
-def _time_macros() -> list[float]:
-    """Time the `runbook.macros` hooks, which mkdocs-macros looks up when the build starts."""
-    import runbook.macros
+def _instrument(events: Clock, extension: Clock) -> None:
+    """Time the plugin's event handlers, and the Markdown extension its `on_config` adds."""
+    from runbook.fences import superfences
+    from runbook.plugin import RunbookPlugin
 
-    spent = [0.0]
-    for hook in ("on_pre_page_macros", "on_post_page_macros"):
-        setattr(runbook.macros, hook, _timer(getattr(runbook.macros, hook), spent))
-    return spent
+    for name in [name for name in vars(RunbookPlugin) if name.startswith("on_")]:
+        setattr(RunbookPlugin, name, events.wrap(getattr(RunbookPlugin, name)))
+
+    def extend(recorded: Callable[[Any], None], md: Any) -> None:
+        pre = superfences(md)
+        pre.process_nested_block = extension.wrap(pre.process_nested_block, counts=False)
+        registries = (md.preprocessors, md.treeprocessors, md.postprocessors)
+        before = {id(processor) for registry in registries for processor in registry}
+        extension.wrap(recorded)(md)
+        pre.process_nested_block = extension.wrap(pre.process_nested_block)
+        for processor in (p for registry in registries for p in registry):
+            if id(processor) not in before:
+                processor.run = extension.wrap(processor.run)
+
+    configure = RunbookPlugin.on_config
+
+    @functools.wraps(configure)
+    def on_config(plugin: RunbookPlugin, config: Any) -> None:
+        configure(plugin, config)
+        recorder = getattr(plugin, "recorder", None)
+        if recorder is not None:  # one per build, added to each page's Markdown
+            recorder.extendMarkdown = functools.partial(extend, recorder.extendMarkdown)
+
+    RunbookPlugin.on_config = on_config  # type: ignore[method-assign]
 
 
-def _child(request: dict[str, Any]) -> dict[str, Any]:
+def _child(config_file: str, site: str, enabled: bool) -> dict[str, Any]:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
 
-    warnings = _Collect()
-    logging.getLogger("mkdocs").addHandler(warnings)
-    macros = _time_macros()
-    options: dict[str, Any] = {"site_dir": request["site_dir"]}
-    if request["docs_dir"]:
-        options["docs_dir"] = request["docs_dir"]
-    if request["nav"] is not None:
-        options["nav"] = request["nav"]
-        options["validation"] = {"nav": {"omitted_files": "ignore"}}
-    wall, cpu = time.perf_counter(), time.process_time()
-    config = load_config(request["config_file"], **options)
-    # The same switch as `enabled: false` under `- runbook:` in mkdocs.yml, read before any event.
-    config.plugins["runbook"].config.enabled = request["enabled"]
-    plugin = _time_plugin(config.plugins, "runbook")
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")  # warnings to stderr
+    events, extension = Clock(), Clock()
+    _instrument(events, extension)
+    wall, used = time.perf_counter(), cpu()
+    config = load_config(config_file, site_dir=site, strict=enabled)
+    config.plugins["runbook"].config.enabled = enabled  # as `enabled: false` in mkdocs.yml
     build(config)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    published = Path(request["site_dir"], config.plugins["runbook"].config.script_dir)
+    wall, used = time.perf_counter() - wall, cpu() - used
     return {
+        "pages": len(get_files(config).documentation_pages()),
         "wall": wall,
-        "cpu": cpu,
-        "plugin": plugin[0],
-        "macros": macros[0],
-        "scripts": sum(1 for _ in published.rglob("*.sh")),
-        "warnings": warnings.messages,
+        "cpu": used,
+        "events": events.spent,
+        "extension": extension.spent,
+        "scripts": sum(1 for _ in Path(site).rglob("*.sh")),
     }
 
 
 if __name__ == "__main__":
-    print(json.dumps(_child(json.loads(sys.argv[1]))))
+    request = json.loads(sys.argv[1])
+    print(json.dumps(_child(request["config"], request["site"], request["enabled"])))

@@ -1,136 +1,121 @@
-"""Replay the chapter with the harness, and run the same script with plain bash, side by side.
-
-Both sides start from the same state, built afresh before each run and not timed: a sandbox
-from `runbook.replay.make_sandbox`, the page's start state (`runbook: {start: NAME}`, built by
-tests/checkpoints.py) and an empty bare remote whose path fills every placeholder.
-"""
+"""Replays: the chapter by the harness and by plain bash; a chain of pages and the same pages
+replayed one by one. Each returns each side's (wall, CPU) seconds per run."""
 
 from __future__ import annotations
 
-import importlib.util
-import resource
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
-from benchmarks.timing import Sample, Summary, alternate
-from runbook.config import load, selection
-from runbook.pages import read_page
-from runbook.runbook import Runbook
+from benchmarks.corpus import PROJECT, TITLE, write_site
+from benchmarks.timing import alternate, timed
+from runbook.config import RunbookConfig
+from runbook.replay import run_script
+from runbook.sandbox import Sandbox, make_sandbox
 from runbook.script import render_script
+from runbook.session import ReplaySession
+from runbook.site import load_site
+from runbook.states import build_state
+from runbook.steps import Runbook
 
-PROJECT = Path(__file__).resolve().parents[1]
 CHAPTER = "move-the-ml-experiment-code-to-the-cloud.md"
+Times = tuple[list[tuple[float, float]], list[tuple[float, float]]]
 
 
-class ReplayUnavailable(Exception):
-    """The replay cannot be measured; the message says why."""
-
-
-@dataclass(frozen=True)
-class ReplayResult:
-    """The chapter replayed by `runbook.replay` and by plain bash, from the same start state."""
-
-    page: str
-    steps: int
-    harness: Summary
-    bash: Summary
-
-
-def _checkpoints() -> ModuleType:
-    # The start states live with the tests, which are not a package: load the file itself.
-    path = PROJECT / "tests" / "checkpoints.py"
-    spec = importlib.util.spec_from_file_location("runbook_bench_checkpoints", path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise ReplayUnavailable(f"no start states at {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and of its waited-for children so far."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
-
-
-def _measure(run: Callable[[], None]) -> Sample:
-    wall, cpu = time.perf_counter(), _cpu()
-    run()
-    return Sample(time.perf_counter() - wall, _cpu() - cpu)
-
-
-def bench_replay(runs: int, page: str = CHAPTER) -> ReplayResult:
-    """Replay `page` with the harness and with plain bash, `runs` times each, alternating.
-
-    Raises ReplayUnavailable when the harness or the page's start state cannot be used.
-    """
-    try:
-        from runbook.replay import Replay, Sandbox, make_sandbox, replay
-    except ImportError as error:
-        raise ReplayUnavailable(f"runbook.replay cannot be imported: {error}") from None
-    config, docs_dir = load(PROJECT / "mkdocs.yml")
-    runbook = read_page(docs_dir / page, page, selection(config))
+def chapter(runs: int) -> tuple[int, Times]:
+    """Replay the chapter with `run_script` and with `bash script.sh`, each from a fresh
+    sandbox and start state, which are not timed; return its number of steps and the times."""
+    site = load_site(PROJECT / "mkdocs.yml")
+    reading = site.read([site.page(PROJECT / "docs" / CHAPTER)])[CHAPTER]
+    if reading.errors:
+        raise RuntimeError("\n".join(map(str, reading.errors)))
+    runbook, states = reading.runbook, site.plugin.config.states
     variant = runbook.variant(None)
+    steps = [step for step in runbook.steps_for(variant) if step.skip is None]
     script = render_script(runbook, variant)
-    checkpoints = _checkpoints().CHECKPOINTS if runbook.start else {}
-    if runbook.start and runbook.start not in checkpoints:
-        raise ReplayUnavailable(f"{page}: unknown start state {runbook.start!r}")
 
-    def fresh(root: Path) -> tuple[Sandbox, dict[str, str]]:
-        sandbox = make_sandbox(root)
-        remote = root / "remotes" / "mlops-guide.git"
-        subprocess.run(
-            ["git", "init", "--quiet", "--bare", "--initial-branch=main", str(remote)],
-            env=sandbox.env,
-            check=True,
+    def harness(sandbox: Sandbox, values: dict[str, str]) -> None:
+        timeouts = {step.location: step.timeout for step in steps}
+        result = run_script(script, sandbox, list(timeouts), timeouts, values)
+        if not result.ok:
+            raise RuntimeError(f"{CHAPTER}: {result.report(steps)}")
+
+    def bash(sandbox: Sandbox, values: dict[str, str]) -> None:
+        path = sandbox.own / "runbook.sh"  # where the harness puts it
+        path.write_text(script, encoding="utf-8")
+        env = {**sandbox.env, **values}
+        done = subprocess.run(["bash", path], cwd=sandbox.workdir, env=env, capture_output=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{CHAPTER} with plain bash: {done.stderr.decode()}")
+
+    def run(side: Callable[[Sandbox, dict[str, str]], None]) -> tuple[float, float]:
+        with tempfile.TemporaryDirectory(prefix="runbook-bench-replay-") as root:
+            sandbox = make_sandbox(Path(root))
+            start = runbook.settings.start
+            if start is not None:  # a named state, as mkdocs.yml gives it
+                build_state(start.name, Path(states[start.name]), sandbox)
+            # The chapter's placeholders all stand for its remote (`values:` in mkdocs.yml).
+            remote = sandbox.remotes / "mlops-guide.git"
+            git = ["git", "init", "--quiet", "--bare", "--initial-branch=main", str(remote)]
+            subprocess.run(git, env=sandbox.env, check=True)
+            values = {
+                placeholder.name: str(remote) for placeholder in runbook.placeholders(variant)
+            }
+            return timed(lambda: side(sandbox, values))
+
+    # One more run each, dropped: the first also warms git's files in the page cache.
+    a, b = alternate(lambda: run(harness), lambda: run(bash), runs + 1)
+    return len(steps), (a[1:], b[1:])
+
+
+def _pages(count: int, chained: bool) -> dict[str, str]:
+    """Pages of two cheap steps. Chained, each starts after the page before and checks what it
+    left; alone, each checks what it made itself."""
+    pages = {}
+    for k in range(count):
+        last = k - 1 if chained and k else k
+        front = f"---\nrunbook:\n  start: p{k - 1:02d}.md\n---\n\n" if chained and k else ""
+        steps = (
+            f"echo {k} > page-{k}.txt\nexport CHAIN_{k}={k}",
+            f'test "$(cat page-{last}.txt)" = {last}\ntest "$CHAIN_{last}" = {last}',
         )
-        if runbook.start:
-            checkpoints[runbook.start](sandbox.workdir, sandbox.env)
-        return sandbox, {p.name: str(remote) for p in runbook.placeholders(variant)}
+        blocks = "".join(f'```sh title="{TITLE}"\n{code}\n```\n\n' for code in steps)
+        pages[f"p{k:02d}.md"] = f"{front}# Page {k}\n\n{blocks}"
+    return pages
 
-    def harness() -> Sample:
-        with tempfile.TemporaryDirectory(prefix="runbook-bench-replay-") as root:
-            sandbox, values = fresh(Path(root))
-            done: list[Replay] = []
-            sample = _measure(lambda: done.append(replay(runbook, sandbox, values, variant)))
-            _check(runbook, done[0].returncode, done[0].report(runbook))
-            return sample
 
-    def bash() -> Sample:
-        with tempfile.TemporaryDirectory(prefix="runbook-bench-replay-") as root:
-            sandbox, values = fresh(Path(root))
-            path = Path(root) / "plain.sh"
-            path.write_text(script, encoding="utf-8")
-            done: list[subprocess.CompletedProcess[str]] = []
-            sample = _measure(
-                lambda: done.append(_bash(path, sandbox.workdir, sandbox.env, values))
+def chain(count: int, runs: int, root: Path) -> Times:
+    """Replay a chain of `count` pages, each once in one session as a test session does, and
+    the same pages without `start:`, each alone from an empty folder."""
+    sites = []
+    for chained in (True, False):
+        folder = root / ("chain" if chained else "alone")
+        site = load_site(write_site(folder, _pages(count, chained)))
+        readings = site.read(site.pages())
+        if errors := [str(error) for r in readings.values() for error in r.errors]:
+            raise RuntimeError("\n".join(errors))
+        runbooks = {path: r.runbook for path, r in readings.items() if r.runbook.steps}
+        sites.append((runbooks, site.plugin.config, folder))
+
+    def run(
+        runbooks: dict[str, Runbook], config: RunbookConfig, folder: Path
+    ) -> tuple[float, float]:
+        starts = {r.settings.start.name for r in runbooks.values() if r.settings.start}
+        with tempfile.TemporaryDirectory(prefix="replays-", dir=folder) as base:
+            session = ReplaySession(
+                runbooks.__getitem__, runbooks, config, Path(base), followed=starts.__contains__
             )
-            _check(runbook, done[0].returncode, done[0].stderr)
-            return sample
 
-    # One more run each, dropped: the very first one also warms git's files in the page cache.
-    on, off = (samples[1:] for samples in alternate([harness, bash], runs + 1))
-    return ReplayResult(page, len(runbook.steps_for(variant)), Summary.of(on), Summary.of(off))
+            def replay_all() -> None:
+                for page in sorted(runbooks):
+                    with session.replay(page) as replayed:
+                        if not replayed.ok:
+                            raise RuntimeError(replayed.report())
 
+            took = timed(replay_all)
+        if set(session.runs.values()) != {1}:
+            raise RuntimeError(f"a page replayed more than once: {session.runs}")
+        return took
 
-def _bash(
-    path: Path, cwd: Path, env: Mapping[str, str], values: Mapping[str, str]
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(path)],
-        cwd=cwd,
-        env={**env, **values},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-    )
-
-
-def _check(runbook: Runbook, returncode: int, report: str) -> None:
-    if returncode != 0:
-        raise ReplayUnavailable(f"{runbook.path} did not replay cleanly: {report.strip()}")
+    return alternate(lambda: run(*sites[0]), lambda: run(*sites[1]), runs)

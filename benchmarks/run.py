@@ -1,164 +1,262 @@
-"""The benchmark: what the runbook checks cost on top of the build, side by side in one run.
-
-    python -m benchmarks [--quick] [--output FILE]
-
-Prints a Markdown report (and writes it to FILE); progress goes to stderr.
-"""
+"""What the runbook plugin and its replays cost, measured side by side: the report's sections,
+each measured and written by one function, as `python -m benchmarks` runs them."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from statistics import median
 
-from benchmarks.build import PROJECT, Site, build_in_child
-from benchmarks.corpus import BLOCKS_PER_PAGE, Page, make_corpus, write_corpus
-from benchmarks.extraction import EXTRACTORS, bench_extraction, time_extractors
+from mkdocs.config import load_config
+
+from benchmarks import replay
+from benchmarks.build import Build, build_in_child
+from benchmarks.corpus import PROJECT, SHELL_BLOCKS, Page, make_page, write_site
+from benchmarks.extraction import compare, tools
 from benchmarks.machine import describe
-from benchmarks.replay import ReplayUnavailable, bench_replay
-from benchmarks.report import (
-    Comparison,
-    Scale,
-    builds_detail,
-    extraction_detail,
-    replay_detail,
-    scaling_detail,
-    summary,
-)
-from benchmarks.timing import alternate
+from benchmarks.timing import alternate, paired
+
+BUILD_TARGET, REPLAY_TARGET, CHAIN_TARGET = 1.03, 1.2, 1.3
+Section = tuple[list[list[str]], list[str]]  # rows of the targets' table, and the section
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How much to measure: runs per side, and the corpus sizes."""
+    """Builds per side of the real docs and of the corpus, the corpus's size, other sizes and
+    their builds with the plugin, extraction passes, replays, and the chain's pages and runs."""
 
     name: str
     real_runs: int
-    corpus_pages: int
+    pages: int
     corpus_runs: int
-    extraction_runs: int
-    # Corpus size -> build runs per side; the main corpus size reuses its own builds.
     scaling: dict[int, int]
+    passes: int
     replay_runs: int
+    chain_pages: int
+    chain_runs: int
 
 
-FULL = Plan("full", 15, 500, 7, 7, {100: 3, 500: 0, 2000: 1}, 15)
-QUICK = Plan("quick", 4, 80, 2, 5, {20: 1, 80: 0}, 4)
+PLANS = {
+    "full": Plan("full", 15, 500, 7, {100: 3, 2000: 1}, 7, 15, 20, 7),
+    "quick": Plan("quick", 3, 60, 2, {20: 1, 120: 1}, 5, 3, 20, 2),
+    # For the test suite: every section in seconds, with figures that mean little.
+    "smoke": Plan("smoke", 1, 6, 1, {3: 1}, 2, 1, 3, 1),
+}
+
+
+def cost(builds: Sequence[Build]) -> float:
+    """The plugin's in-build cost: build ÷ (build - plugin time), CPU, median over builds."""
+    return median(b.cpu / (b.cpu - b.plugin) for b in builds)
+
+
+def noise(builds: Sequence[Build]) -> float:
+    """How much builds vary: the median absolute deviation of their CPU time ÷ its median."""
+    middle = median(b.cpu for b in builds)
+    return median(abs(b.cpu - middle) for b in builds) / middle
 
 
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def compare(name: str, pages: int, site: Site, runs: int) -> Comparison:
-    """Build `site` `runs` times with the plugin on and off, alternating; return the medians."""
-    _progress(f"building {name} ({pages} pages), {runs} runs per side ...")
-    on, off = alternate(
-        [lambda: build_in_child(site, enabled=True), lambda: build_in_child(site, enabled=False)],
-        runs,
-    )
-    return Comparison.of(name, pages, on, off)
+def _table(header: str, rows: Sequence[Sequence[str]]) -> list[str]:
+    columns = header.split(" | ")
+    aligns = ["---", *["---:"] * (len(columns) - 1)]
+    return [f"| {' | '.join(row)} |" for row in (columns, aligns, *rows)]
+
+
+def _spread(values: Sequence[float]) -> str:
+    return f"{median(values):.3f} ({min(values):.3f} to {max(values):.3f})"
+
+
+def _target(measure: str, ratio: float, limit: float, above: bool = False) -> list[str]:
+    """A row of the targets' table: met when `ratio` is at most `limit` (or, `above`, more)."""
+    met = ratio > limit if above else ratio <= limit
+    target = f"{'>' if above else '≤'} {limit:.3g}"
+    return [measure, f"{ratio:.3f}", target, "met" if met else "missed"]
+
+
+def _builds_row(site: str, side: str, builds: Sequence[Build], extension: bool) -> list[str]:
+    return [
+        f"{site} ({builds[0].pages} pages), {side}",
+        str(len(builds)),
+        _spread([b.cpu for b in builds]),
+        _spread([b.wall for b in builds]),
+        f"{median(b.rss for b in builds) / 1024:.1f}",
+        f"{median(b.plugin for b in builds) * 1000:.1f}",
+        f"{median(b.extension for b in builds) * 1000:.1f}" if extension else "—",
+    ]
+
+
+def _corpus(root: Path, pages: Sequence[Page]) -> Path:
+    return write_site(root / f"corpus-{len(pages)}", {page.path: page.text for page in pages})
+
+
+def builds(plan: Plan, root: Path, pages: list[Page]) -> Section:
+    """Build the real docs and the corpus with the plugin and without, alternating; and the
+    corpus at other sizes with the plugin."""
+    real = PROJECT / "mkdocs.yml"
+    _progress("warming up (one build per side, not counted) ...")
+    build_in_child(real, True)
+    build_in_child(real, False)
+    sites = {"real docs": (real, plan.real_runs)}
+    sites["generated corpus"] = (_corpus(root, pages), plan.corpus_runs)
+    rows, notes, sides = [], [], []
+    for name, (config, runs) in sites.items():
+        _progress(f"building the {name}, {runs} runs per side ...")
+        on, off = alternate(*(partial(build_in_child, config, e) for e in (True, False)), runs)
+        sides.append((on, off))
+        rows += [_builds_row(name, "enabled", on, True)]
+        rows += [_builds_row(name, "`enabled: false`", off, False)]
+        cpu = _spread(paired([b.cpu for b in on], [b.cpu for b in off]))
+        wall = _spread(paired([b.wall for b in on], [b.wall for b in off]))
+        rss = median(b.rss for b in on) / median(b.rss for b in off)
+        notes.append(
+            f"- The {name}, enabled ÷ `enabled: false`, paired: CPU {cpu}, wall {wall}; peak"
+            f" RSS {rss:.3f}. Builds without the plugin vary by {noise(off):.1%} (median"
+            " absolute deviation of their CPU time)."
+        )
+    (docs, off), (corpus, _) = sides
+    scales = {len(pages): corpus}
+    for size, runs in plan.scaling.items():
+        _progress(f"building a corpus of {size} pages with the plugin, {runs} runs ...")
+        config = _corpus(root, [make_page(number) for number in range(size)])
+        scales[size] = [build_in_child(config, True) for _ in range(runs)]
+    ms = {size: median(b.plugin for b in done) / size * 1000 for size, done in scales.items()}
+    scaling = [
+        [
+            str(size),
+            str(len(done)),
+            f"{median(b.cpu for b in done) / size * 1000:.2f}",
+            f"{ms[size]:.2f}",
+            f"{cost(done):.3f}",
+        ]
+        for size, done in sorted(scales.items())
+    ]
+    small, large = min(scales), max(scales)
+    targets = [
+        _target(f"In-build cost, corpus of {len(pages)} pages", cost(corpus), BUILD_TARGET),
+        _target("In-build cost, real docs (target: their noise)", cost(docs), 1 + noise(off)),
+    ]
+    header = "Site, plugin | Runs | CPU (s) | Wall (s) | Peak RSS (MiB) | Plugin (ms)"
+    return targets, [
+        "### Builds",
+        "",
+        "*In-build cost* is build ÷ (build - plugin time), in CPU time. The plugin's time is"
+        " measured inside the same builds: its event handlers and its Markdown extension (the"
+        " recorder's processors, and its hook around SuperFences less SuperFences' own work).",
+        "",
+        *_table(f"{header} | Of which its Markdown extension (ms)", rows),
+        "",
+        *notes,
+        "",
+        "### Scaling (CPU time, builds with the plugin)",
+        "",
+        *_table("Pages | Builds | Build (ms/page) | Plugin (ms/page) | In-build cost", scaling),
+        "",
+        f"Plugin time per page at {large} pages ÷ at {small}: {ms[large] / ms[small]:.2f}"
+        " (1.00 is linear growth).",
+    ]
+
+
+def extraction(plan: Plan, root: Path, pages: list[Page]) -> Section:
+    """Find the corpus's blocks with runbook and its peers; count the commands each would run."""
+    _progress(f"extracting blocks, {plan.passes} passes per tool, then a full read ...")
+    found = compare(pages, tools(load_config(str(PROJECT / "mkdocs.yml"))), plan.passes)
+    blocks = sum(page.blocks for page in pages)
+    commands = sum(len(page.commands) for page in pages)
+    rows = [
+        [
+            e.name,
+            f"{blocks / e.best:,.0f}",
+            f"{blocks / e.median:,.0f}",
+            f"{e.commands} of {commands}",
+            str(e.others),
+        ]
+        for e in found
+    ]
+    runbook, peers = found[0], found[1:]
+    speed = "Blocks/s (best pass), runbook ÷"
+    targets = [_target(f"{speed} {e.name}", e.best / runbook.best, 1, above=True) for e in peers]
+    header = "Tool | Blocks/s, best | Blocks/s, median | Commands it would run | Others"
+    return targets, [
+        f"### Block extraction ({len(pages)} pages, {blocks} blocks, {commands} commands)",
+        "",
+        "One pass of each tool returns every fenced block of every page (CPU time,"
+        f" {plan.passes} passes, the tools taking turns). *Would run* follows each tool's own"
+        " rule: runbook's steps, from a full read; pytest-codeblocks' blocks whose info string"
+        " is exactly `sh` or `bash`; mktestdocs' `grab_code_blocks` for `sh` and `bash`. The"
+        " corpus titles every command, as the guide does; *others* are blocks that are not"
+        " commands, such as those in HTML comments.",
+        "",
+        *_table(header, rows),
+        "",
+        "For context, a full read that decides what a reader sees (`pages.read_markdown`:"
+        " render the page, pair its fences, make and check its steps) takes"
+        f" {runbook.judged / len(pages) * 1000:.1f} ms of CPU a page.",
+    ]
+
+
+def replays(plan: Plan, root: Path, pages: list[Page]) -> Section:
+    """Replay the chapter with the harness and with bash; a chain and its pages alone."""
+    _progress("replaying the chapter ...")
+    steps, (harness, bash) = replay.chapter(plan.replay_runs)
+    _progress(f"replaying a chain of {plan.chain_pages} pages ...")
+    chain, alone = replay.chain(plan.chain_pages, plan.chain_runs, root / "chains")
+    by_bash = median(paired([h[0] for h in harness], [b[0] for b in bash]))
+    by_alone = median(paired([c[0] for c in chain], [a[0] for a in alone]))
+    n = plan.chain_pages
+    targets = [
+        _target("Replay of the chapter, harness ÷ plain bash, wall", by_bash, REPLAY_TARGET),
+        _target(f"Chain of {n} pages ÷ sum of single-page replays, wall", by_alone, CHAIN_TARGET),
+    ]
+    sides = {
+        "chapter, `run_script`": harness,
+        "chapter, plain `bash`": bash,
+        f"chain of {n} pages, one session": chain,
+        f"the same {n} pages alone": alone,
+    }
+    rows = [
+        [name, str(len(done)), _spread([d[0] for d in done]), f"{median(d[1] for d in done):.3f}"]
+        for name, done in sides.items()
+    ]
+    return targets, [
+        "### Replays",
+        "",
+        f"The chapter ({replay.CHAPTER}, {steps} steps) from a fresh sandbox and start state"
+        " each run, which are not timed: through `run_script`, and as `bash script.sh` of the"
+        f" same script in the same sandbox. A chain of {n} pages of two steps, each starting"
+        " where the one before ends, replayed in one session as a test session does (each"
+        " page once, end states kept and copied back), against the same pages without"
+        " `start:`, each replayed alone from an empty folder.",
+        "",
+        *_table("Replay | Runs | Wall (s) | CPU with child processes (s)", rows),
+    ]
 
 
 def measure(plan: Plan, root: Path) -> list[str]:
-    """Run every section of `plan`, with generated corpora under `root`; return the report."""
+    """Run every section of `plan`, with generated sites under `root`; return the report."""
     machine, load = describe(), os.getloadavg()[0]
-    real = Site(PROJECT / "mkdocs.yml")
-    real_pages = sum(1 for _ in (PROJECT / "docs").rglob("*.md"))
-    _progress("warming up (one build per side, not counted) ...")
-    build_in_child(real, enabled=True)
-    build_in_child(real, enabled=False)
-    real_build = compare("real docs", real_pages, real, plan.real_runs)
-
-    corpora: dict[int, tuple[list[Page], Site]] = {}
-    for size in sorted(plan.scaling.keys() | {plan.corpus_pages}):
-        pages = make_corpus(size)
-        folder = root / f"corpus-{size}"
-        nav = write_corpus(folder, pages, PROJECT / "docs" / "assets")
-        # A nav of the home page only: a full nav makes each page render every other page's
-        # link, a quadratic cost of the theme that would hide the plugin's share.
-        corpora[size] = pages, Site(PROJECT / "mkdocs.yml", folder / "docs", nav[:1])
-
-    pages, site = corpora[plan.corpus_pages]
-    corpus_build = compare("generated corpus", len(pages), site, plan.corpus_runs)
-    _progress(f"extracting blocks, {plan.extraction_runs} passes per extractor ...")
-    extraction = bench_extraction(pages, plan.extraction_runs)
-
-    scales = []
-    for size, runs in sorted(plan.scaling.items()):
-        if size == plan.corpus_pages:
-            build = corpus_build
-            fences, steps = extraction[0].time, extraction[1].time
-        else:
-            build = compare("generated corpus", size, corpora[size][1], runs)
-            # Three passes suffice here: the finders vary far less than builds do.
-            fences, steps = time_extractors(corpora[size][0], 3, EXTRACTORS[:2])
-        scales.append(Scale(size, build, fences, steps))
-
-    _progress("replaying the chapter ...")
-    try:
-        replay, replay_note = bench_replay(plan.replay_runs), ""
-    except ReplayUnavailable as error:
-        replay, replay_note = None, str(error)
-
-    blocks = sum(len(p.blocks) for p in pages)
-    shell = sum(b.shell for p in pages for b in p.blocks)
-    commands = sum(b.runnable for p in pages for b in p.blocks)
-    builds = [real_build, corpus_build]
+    pages = [make_page(number) for number in range(plan.pages)]
+    targets, text = [], []
+    for section in (builds, extraction, replays):
+        rows, lines = section(plan, root, pages)
+        targets += rows
+        text += ["", *lines]
     return [
         "## Benchmark: what the runbook checks cost",
         "",
         f"Machine: {machine}; load average {load:.2f} at start, {os.getloadavg()[0]:.2f} at end.",
         "",
-        f"Mode: {plan.name}. Each build runs in a fresh process; the two sides alternate"
-        " (A B B A A B ...); times are medians of the runs shown below, and each ratio is the"
-        " median of the ratios of a run with the checks to the run without them next to it. CPU"
-        " time is the build process's own; wall time also counts whatever else the machine was"
-        " doing. The plugin's own time is measured inside the same builds, around its event"
-        " handlers, and so is the time of the code guard in `runbook.macros`, which takes the"
-        " plugin's reading of a page when the plugin is on and scans the page itself when it is"
-        " off: the plugin's net cost is its handlers' time less what the guard saves."
-        f" Generated corpus: {len(pages)} pages of about {BLOCKS_PER_PAGE} shell blocks each,"
-        f" {blocks} fenced blocks in all, {shell} of them shell blocks, {commands} commands.",
+        f"Mode: {plan.name}. Each build runs in a fresh process, the two sides alternating"
+        " (A B B A A B ...), and is strict with the plugin; figures are medians (with the"
+        " range), ratios medians of paired runs, CPU time counts child processes. The corpus:"
+        f" {len(pages)} generated pages of at least {SHELL_BLOCKS} shell blocks each.",
         "",
-        *summary(builds, extraction, blocks, replay),
-        "",
-        "### Builds",
-        "",
-        *builds_detail(builds),
-        "",
-        f"### Block extraction ({len(pages)} pages, {blocks} blocks, {commands} commands)",
-        "",
-        "Each extractor makes one pass returning every fenced block of every page. *Would run*"
-        " follows each tool's own rule: runbook's steps; pytest-codeblocks' blocks whose info"
-        " string is exactly `sh` or `bash`; mktestdocs' `grab_code_blocks(lang=...)` for `sh`"
-        " and `bash` (an executor registered for `sh`). Every command of the corpus is titled,"
-        " as the guide writes them.",
-        "",
-        *extraction_detail(extraction, blocks),
-        "",
-        "### Scaling (CPU time)",
-        "",
-        *scaling_detail(scales),
-        "",
-        "### Replay",
-        "",
-        *replay_detail(replay, replay_note),
+        *_table("Measure | Ratio | Target | Verdict", targets),
+        *text,
     ]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.strip())
-    parser.add_argument("--quick", action="store_true", help="fewer runs and smaller corpora")
-    parser.add_argument("--output", type=Path, help="also write the Markdown report here")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="runbook-bench-") as root:
-        report = "\n".join(measure(QUICK if args.quick else FULL, Path(root))) + "\n"
-    sys.stdout.write(report)
-    if args.output is not None:
-        args.output.write_text(report, encoding="utf-8")
-    return 0

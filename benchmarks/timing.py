@@ -1,88 +1,37 @@
-"""Measure two or more sides in turn, so that a slow minute of a shared machine hits them all."""
+"""Clocks, and two sides measured in turn, so that a slow minute of a shared machine hits both."""
 
 from __future__ import annotations
 
-import statistics
+import resource
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One run: wall-clock and CPU seconds, and peak resident memory in KiB (0 if not read).
-
-    `plugin` and `macros` are the CPU seconds spent inside the runbook plugin's event handlers
-    and inside the `runbook.macros` hooks, when a build measured them.
-    """
-
-    wall: float
-    cpu: float
-    rss: int = 0
-    plugin: float = 0.0
-    macros: float = 0.0
+def cpu() -> float:
+    """CPU seconds of this process and of the child processes it has waited for."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def alternate(sides: Sequence[Callable[[], Sample]], runs: int) -> list[list[Sample]]:
-    """Run the sides in turn, `runs` times each; return each side's samples.
-
-    Every other round runs them in reverse, A B B A A B ..., so that neither side always goes
-    first: a run can be slowed by what the one before it left behind (dirty pages, caches).
-    """
-    samples: list[list[Sample]] = [[] for _ in sides]
-    for round_ in range(runs):
-        order = list(zip(sides, samples, strict=True))
-        for side, results in reversed(order) if round_ % 2 else order:
-            results.append(side())
-    return samples
-
-
-def timed(work: Callable[[], object]) -> Sample:
-    """Run `work` in this process and return its wall-clock and CPU time."""
-    wall, cpu = time.perf_counter(), time.process_time()
+def timed(work: Callable[[], object]) -> tuple[float, float]:
+    """Run `work`; return its wall-clock and CPU seconds (child processes included)."""
+    wall, used = time.perf_counter(), cpu()
     work()
-    return Sample(time.perf_counter() - wall, time.process_time() - cpu)
+    return time.perf_counter() - wall, cpu() - used
 
 
-@dataclass(frozen=True)
-class Summary:
-    """The medians of a side's samples, and the spread of its wall-clock times."""
-
-    wall: float
-    cpu: float
-    rss: int
-    plugin: float
-    macros: float
-    wall_min: float
-    wall_max: float
-    runs: int
-
-    @classmethod
-    def of(cls, samples: Sequence[Sample]) -> Summary:
-        walls = [s.wall for s in samples]
-        return cls(
-            wall=statistics.median(walls),
-            cpu=statistics.median(s.cpu for s in samples),
-            rss=round(statistics.median(s.rss for s in samples)),
-            plugin=statistics.median(s.plugin for s in samples),
-            macros=statistics.median(s.macros for s in samples),
-            wall_min=min(walls),
-            wall_max=max(walls),
-            runs=len(samples),
-        )
+def alternate(a: Callable[[], T], b: Callable[[], T], runs: int) -> tuple[list[T], list[T]]:
+    """Run `a` and `b` `runs` times each, A B B A A B ...: neither side always goes first."""
+    done: tuple[list[T], list[T]] = ([], [])
+    for run in range(runs):
+        for side in (1, 0) if run % 2 else (0, 1):
+            done[side].append((a, b)[side]())
+    return done
 
 
-@dataclass(frozen=True)
-class Ratio:
-    """The ratios a/b of runs made one after the other (drift cancels), and their median."""
-
-    pairs: tuple[float, ...]
-
-    @classmethod
-    def of(cls, a: Sequence[Sample], b: Sequence[Sample], cpu: bool = True) -> Ratio:
-        pairs = ((x.cpu / y.cpu) if cpu else (x.wall / y.wall) for x, y in zip(a, b, strict=True))
-        return cls(tuple(pairs))
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.pairs)
+def paired(a: Sequence[float], b: Sequence[float]) -> list[float]:
+    """The ratios a/b of runs made one after the other: the machine's slow drift cancels."""
+    return [x / y for x, y in zip(a, b, strict=True)]
