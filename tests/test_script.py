@@ -229,20 +229,27 @@ def test_header(
             [
                 "runbook_begin 'guide/page.md:4'\n(\n",
                 "mkdir -p -- \"$runbook_start\"/'../team mate'\\''s'\n",
-                "cd -- \"$runbook_start\"/'../team mate'\\''s'\ngit clone x\n) 3>&-\nrunbook_end\n",
+                "cd -- \"$runbook_start\"/'../team mate'\\''s'\ngit clone x\n",
+                "git clone x\nrunbook_ran=1\n) 3>&-\nrunbook_end\n",
             ],
             [],
             id="dir-in-a-subshell",
         ),
         pytest.param(
             [command("git push", directive="fails")],
-            ["trap - ERR\nset +e\n(\nset -e\ngit push\n) 3>&-\nrunbook_status=$?\nset -e\n"],
+            [
+                "trap - ERR\nset +e\n(\nset -e\ntrap runbook_early EXIT\ngit push\n"
+                "runbook_ran=1\n) 3>&-\nrunbook_status=$?\nset -e\n"
+            ],
             [],
             id="fails",
         ),
         pytest.param(
             [command("git push", directive='fails dir="up"')],
-            ["(\nset -e\nmkdir -p -- \"$runbook_start\"/'up'\ncd -- \"$runbook_start\"/'up'\n"],
+            [
+                "(\nset -e\ntrap runbook_early EXIT\nmkdir -p -- \"$runbook_start\"/'up'\n"
+                "cd -- \"$runbook_start\"/'up'\n"
+            ],
             [],
             id="fails-and-dir",
         ),
@@ -451,12 +458,11 @@ def test_a_failing_step_in_dir_is_named(script: Script, tmp_path: Path) -> None:
     "directive", [pytest.param("fails", id="fails"), pytest.param('fails dir="x"', id="in-dir")]
 )
 def test_fails_passes_when_the_block_fails(script: Script, tmp_path: Path, directive: str) -> None:
-    """A block marked `fails` stops at its first failing command, and the script goes on."""
-    text = script(command("false\ntouch not-reached", directive=directive), command("echo went on"))
+    """A block marked `fails` fails by itself, and the script goes on."""
+    text = script(command("ls not-there", directive=directive), command("echo went on"))
     result = run(text, tmp_path, fd3=True, token=TOKEN)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "went on\n"
-    assert not list(tmp_path.rglob("not-reached"))
     assert f"{TOKEN} end guide/page.md:4" in result.events
     assert result.events[-1] == f"{TOKEN} finished"
 
@@ -641,3 +647,39 @@ def test_a_block_of_comments_only_is_a_valid_step(script: Script, tmp_path: Path
     result = run(text, tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "work" / "after").exists()
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        pytest.param("git-psuh origin main", 127, id="command-not-found"),
+        pytest.param("./not-executable", 126, id="cannot-run"),
+        pytest.param(". ./ends-early.sh", 125, id="ends-early"),
+    ],
+)
+def test_fails_takes_only_the_blocks_own_failure(
+    script: Script, tmp_path: Path, code: str, status: int
+) -> None:
+    """A block marked `fails` must fail by itself: a command that is not found or cannot run,
+    or a block that ends before its last line, stops the script."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "not-executable").write_text("true\n", encoding="utf-8")
+    (work / "ends-early.sh").write_text("exit 0\n", encoding="utf-8")
+    text = script(command(code, directive="fails"), command("touch next-step"))
+    result = run(text, tmp_path, fd3=True, token=TOKEN)
+    assert result.returncode == status
+    assert f"failed, but not as the page says: exit status {status}" in result.stderr
+    assert not (work / "next-step").exists()
+
+
+def test_a_dir_block_that_ends_early_fails(script: Script, tmp_path: Path) -> None:
+    """A block run in another folder that ends before its last line fails its step."""
+    work = tmp_path / "work"
+    (work / "there").mkdir(parents=True)
+    (work / "there" / "install.sh").write_text("exit 0\n", encoding="utf-8")
+    text = script(command(". ./install.sh\ntouch never", directive='dir="there"'))
+    result = run(text, tmp_path, fd3=True, token=TOKEN)
+    assert result.returncode == 125
+    assert "runbook: step guide/page.md:4 ended before its last line" in result.stderr
+    assert not (work / "there" / "never").exists()

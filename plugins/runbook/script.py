@@ -66,6 +66,14 @@ runbook_end() {
 }
 trap runbook_failed ERR
 trap runbook_exit EXIT
+# A step in a subshell (`dir`, `fails`) that ends before its last line did not run whole.
+runbook_early() {
+  local status=$?
+  if [[ -z ${runbook_ran-} ]] && ((status == 0)); then
+    printf 'runbook: step %s ended before its last line\\n' "$runbook_step" >&2
+    exit 125
+  fi
+}
 """
 
 
@@ -126,40 +134,47 @@ def _step(step: Step) -> list[str]:
     lines = [f"# {step.location}"]
     if step.skip is not None:
         lines[0] += f" (skipped: {step.skip})"
-        return [*lines, *(f"# {line}".rstrip() for line in step.code.splitlines()), ""]
+        return [*lines, *(f"# {line}".rstrip() for line in step.code.split("\n")), ""]
     lines.append(f"runbook_begin {_quote(step.location)}")
-    body = step.script.splitlines()
+    # Lines as bash splits them: at newlines only (Python's splitlines also splits at \f, \x85).
+    body = step.script.split("\n")
     if not step.command:  # only comments: bash refuses an empty group
         body.append(":")
     if step.dir is not None:
         where = f'"$runbook_start"/{_quote(step.dir)}'
         body = [f"mkdir -p -- {where}", f"cd -- {where}", *body]
-    if step.fails:
-        # A subshell in an `if` ignores `set -e`: run it plainly and test its status after.
-        lines += [
-            "trap - ERR",
-            "set +e",
-            "(",
-            "set -e",
-            *body,
-            f") {EVENTS_FD}>&-",
-            "runbook_status=$?",
-            "set -e",
-            "trap runbook_failed ERR",
-            "if ((runbook_status == 0)); then",
-            "  runbook_reported=1",
-            "  printf 'runbook: step %s succeeded but the page says it fails\\n' "
-            '"$runbook_step" >&2',
-            "  exit 1",
-            "fi",
-            'runbook_event end "$runbook_step"',
-        ]
-    elif step.dir is not None:
-        lines += ["(", *body, f") {EVENTS_FD}>&-", "runbook_end"]
-    else:
+    if step.dir is None and not step.fails:
         # A group, not a subshell: a `cd` or a variable carries on to the next step.
-        lines += ["{", *body, f"}} {EVENTS_FD}>&-", "runbook_end"]
-    return [*lines, ""]
+        return [*lines, "{", *body, f"}} {EVENTS_FD}>&-", "runbook_end", ""]
+    subshell = ["(", "trap runbook_early EXIT", *body, "runbook_ran=1", f") {EVENTS_FD}>&-"]
+    if not step.fails:
+        return [*lines, *subshell, "runbook_end", ""]
+    # A subshell in an `if` ignores `set -e`: run it plainly and test its status after. Only
+    # the block's own failure counts: not a command that cannot run or is not found (126,
+    # 127), nor a block that ended before its end (125), nor a signal.
+    return [
+        *lines,
+        "trap - ERR",
+        "set +e",
+        subshell[0],
+        "set -e",
+        *subshell[1:],
+        "runbook_status=$?",
+        "set -e",
+        "trap runbook_failed ERR",
+        "if ((runbook_status == 0)); then",
+        "  runbook_reported=1",
+        "  printf 'runbook: step %s succeeded but the page says it fails\\n' \"$runbook_step\" >&2",
+        "  exit 1",
+        "elif ((runbook_status >= 125)); then",
+        "  runbook_reported=1",
+        "  printf 'runbook: step %s failed, but not as the page says: exit status %d\\n' "
+        '"$runbook_step" "$runbook_status" >&2',
+        '  exit "$runbook_status"',
+        "fi",
+        'runbook_event end "$runbook_step"',
+        "",
+    ]
 
 
 def render_script(runbook: Runbook, variant: Variant | None = None, take_over: bool = False) -> str:
