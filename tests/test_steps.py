@@ -37,14 +37,14 @@ def errors_of(read: Read, text: str) -> list[tuple[int, str]]:
         pytest.param(f'sh title="{TITLE}" hl_lines="1"', True, id="with-options"),
         pytest.param('sh title=".gitignore"', False, id="file"),
         pytest.param("sh", False, id="no-title"),
-        pytest.param(f'text title="{TITLE}"', False, id="text"),
-        pytest.param(f'python title="{TITLE}"', False, id="python"),
         pytest.param(
             'sh title="Execute the following command(s) in a second terminal"',
             False,
             id="second-terminal",
         ),
-        pytest.param(f'sh title="{TITLE}:"', False, id="title-must-match-whole"),
+        pytest.param(
+            'sh title="Execute the following commands in a new terminal"', False, id="other"
+        ),
     ],
 )
 def test_which_blocks_are_steps(header: str, runs: bool, read: Read) -> None:
@@ -67,14 +67,25 @@ def test_selection_is_configurable() -> None:
         pytest.param(f'SH title="{TITLE}"', "write its language 'SH' as 'sh'", id="SH"),
         pytest.param(
             'sh title="execute the following command(s) in a terminal"',
-            "differs from the command title only in case or spacing",
+            "differs from the command title only in case, spacing or punctuation",
             id="title-case",
         ),
         pytest.param(
             'sh title="Execute the following  command(s) in a  terminal"',
-            "differs from the command title only in case or spacing",
+            "differs from the command title only in case, spacing or punctuation",
             id="title-spacing",
         ),
+        pytest.param(
+            'sh title="Execute the following commands in a terminal:"',
+            "differs from the command title only in case, spacing or punctuation",
+            id="title-punctuation",
+        ),
+        pytest.param(f'text title="{TITLE}"', "its language text is no shell's", id="text"),
+        pytest.param(
+            f'console title="{TITLE}"', "its language console is no shell's", id="console"
+        ),
+        pytest.param(f'python title="{TITLE}"', "its language python is no shell's", id="python"),
+        pytest.param(f'title="{TITLE}"', "its language (none) is no shell's", id="no-language"),
     ],
 )
 def test_near_misses_are_errors_at_their_line(header: str, message: str, read: Read) -> None:
@@ -83,6 +94,57 @@ def test_near_misses_are_errors_at_their_line(header: str, message: str, read: R
     assert line == 3
     assert message in said
     assert said.startswith("this block looks like a command but does not run")
+
+
+def test_a_near_miss_marked_skip_is_no_error(read: Read) -> None:
+    """An author who means a block titled as a command not to run says so with `skip`."""
+    text = page(command("print('hello')", lang="python", directive='skip="typed in Python"'))
+    assert errors_of(read, text) == []
+    assert steps_of(read, text) == []
+
+
+def test_a_fence_whose_closing_line_went_missing_is_an_error(read: Read) -> None:
+    """Without its closing line, a block takes the next block's as its own, and the command
+    between shows as text: an error at the line that would have opened it."""
+    text = page(command("echo one"), '```sh title="x"\necho not closed', command("echo two"))
+    assert errors_of(read, text) == [
+        (
+            10,
+            "this line would open a command block, but it is inside the code block opened at "
+            "line 7, whose closing line must have gone missing",
+        )
+    ]
+
+
+def test_a_fence_that_never_closes_is_an_error(read: Read) -> None:
+    """A fence left open hides every command after it as text: an error at its line."""
+    text = page(command("echo one"), '```sh title="x"\necho never closed')
+    assert errors_of(read, text) == [
+        (
+            7,
+            "this code block is never closed (no line ``` after it): it and the rest of the "
+            "page show as text",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            page(
+                "An example of a directive:", '    <!-- runbook: skip="no" -->', command("echo x")
+            ),
+            id="in-indented-code",
+        ),
+        pytest.param(page('> <!-- runbook: skip="no" -->', command("echo x")), id="in-a-quote"),
+    ],
+)
+def test_a_directive_must_stand_as_its_block_does(text: str, read: Read) -> None:
+    """A directive in a container its block is not in (or shown as code) is an error, not
+    silently applied."""
+    ((_, message),) = errors_of(read, text)
+    assert message.startswith("runbook directive is not at the indentation of the code block")
 
 
 def test_hidden_near_misses_are_no_error(read: Read) -> None:

@@ -68,10 +68,18 @@ class Fence:
 
 @dataclass(frozen=True)
 class Fences:
-    """Every fence of a page in page order, and the problems an author must fix."""
+    """Every fence of a page in page order, and the problems an author must fix.
+
+    `unclosed` holds the opening line and header of a fence that never closes: SuperFences then
+    leaves it, and every fence after it, as text. `swallowed` holds each line inside a fence that
+    would open a fence like it (the same marker): the sign of a closing line gone missing, since
+    a fence can only hold another inside a longer marker.
+    """
 
     fences: list[Fence]
     errors: list[SourceError] = field(default_factory=list)
+    unclosed: list[tuple[int, Header]] = field(default_factory=list)
+    swallowed: list[tuple[int, Header, int]] = field(default_factory=list)
 
 
 class Unread:
@@ -97,7 +105,7 @@ class FenceReader:
         self._normalize = md.preprocessors["normalize_whitespace"]
         self._superfences = superfences(md)
         quotes = getattr(self._superfences, "is_pymdownx_quotes_logic", None)
-        self._quotes_logic = bool(quotes()) if quotes is not None else False
+        self.quotes_logic = bool(quotes()) if quotes is not None else False
         self._headers: dict[str, Header | None] = {}
 
     @classmethod
@@ -153,7 +161,10 @@ class _Scan:
         self.lines = lines
         self.fences: list[Fence] = []
         self.errors: list[SourceError] = []
-        self.directive: tuple[int, str] | None = None
+        self.unclosed: list[tuple[int, Header]] = []
+        self.swallowed: list[tuple[int, Header, int]] = []
+        # The directive waiting for its block: its line, its text, and what stands before it.
+        self.directive: tuple[int, str, str] | None = None
 
     def run(self) -> Fences:
         lines = self.lines
@@ -173,15 +184,15 @@ class _Scan:
                     index = self.fence(index, line[: len(line) - len(body)], found)
                     continue
             if self.directive is not None or first == "<":
-                self.prose(index, body)  # prose is only read for directives
+                self.prose(index, line[: len(line) - len(body)], body)  # read for directives
         self.directive_unused()
-        return Fences(self.fences, self.errors)
+        return Fences(self.fences, self.errors, self.unclosed, self.swallowed)
 
-    def prose(self, number: int, body: str) -> None:
+    def prose(self, number: int, prefix: str, body: str) -> None:
         """Take line `number`, outside fences: a runbook directive, or something else."""
         self.directive_unused()
         if body.startswith("<!--") and (found := DIRECTIVE.match(body)) is not None:
-            self.directive = (number, found["text"].strip())
+            self.directive = (number, found["text"].strip(), prefix)
 
     def directive_unused(self) -> None:
         if self.directive is not None:
@@ -215,7 +226,7 @@ class _Scan:
                 text = "\n".join(body)
                 # A line that starts like the closing one (trailing blanks, say) is read slowly.
                 if ("\n" + marker) not in ("\n" + text):
-                    self.add(start, end, header, text)
+                    self.add(start, end, header, text, ws)
                     return end + 1
         return self.fence_by_lines(start, ws, header)
 
@@ -234,14 +245,14 @@ class _Scan:
             prefix, content = line[:taken], line[taken:]
             level = prefix.count(">")
             if quote_level:
-                if level > quote_level or (self.reader._quotes_logic and level != quote_level):
+                if level > quote_level or (self.reader.quotes_logic and level != quote_level):
                     return index + 1
                 if content == "":
                     empty_lines += 1
                 elif len(prefix) < len(ws) or (empty_lines and level < quote_level):
                     return index + 1
                 elif closing.match(content) is not None:
-                    self.add(start, index, header, "\n".join(c[len(ws) :] for c in code))
+                    self.add(start, index, header, "\n".join(c[len(ws) :] for c in code), ws)
                     return index + 1
                 else:
                     empty_lines = 0
@@ -252,13 +263,34 @@ class _Scan:
             elif len(prefix) != len(ws) and content != "":
                 return index + 1
             elif closing.match(content) is not None and not content.startswith((" ", "\t")):
-                self.add(start, index, header, "\n".join(c[len(ws) :] for c in code))
+                self.add(start, index, header, "\n".join(c[len(ws) :] for c in code), ws)
                 return index + 1
             else:
                 empty_lines = 0
             code.append(prefix + content)
-        return len(lines)  # never closed: SuperFences leaves it as text
+        self.unclosed.append((start, header))  # SuperFences leaves it, and the rest, as text
+        self.directive_unused()
+        return len(lines)
 
-    def add(self, start: int, end: int, header: Header, text: str) -> None:
+    def add(self, start: int, end: int, header: Header, text: str, ws: str) -> None:
         directive, self.directive = self.directive, None
-        self.fences.append(Fence(start, end + 1, header, text, directive))
+        if directive is not None and directive[2] != ws:
+            # In a container the block is not in (or shown as code text): not the block's.
+            self.errors.append(
+                SourceError(
+                    directive[0],
+                    "runbook directive is not at the indentation of the code block after it "
+                    f"(line {start}): put it right before the block, indented as the block is",
+                )
+            )
+            directive = None
+        self.fences.append(
+            Fence(start, end + 1, header, text, directive[:2] if directive else None)
+        )
+        if ("\n" + header.marker) in ("\n" + text):
+            for number, line in enumerate(text.split("\n"), start=start + 1):
+                inner = line.lstrip(_QUOTE_PREFIX)
+                if inner.startswith(header.marker) and inner.strip(header.marker[0]):
+                    opened = self.reader.header(inner)
+                    if opened is not None and opened.marker == header.marker:
+                        self.swallowed.append((number, opened, start))

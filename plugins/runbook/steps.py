@@ -54,6 +54,12 @@ class Selection:
     def _loose_title(self) -> re.Pattern[str]:
         return re.compile(self.title, re.IGNORECASE)
 
+    @functools.cached_property
+    def _title_letters(self) -> str | None:
+        """The command title's letters and digits, when the title pattern is plain text."""
+        text = re.sub(r"\\(.)", r"\1", self.title)
+        return _letters(text) if self._title.fullmatch(text) else None
+
     def selects(self, lang: str, title: str | None) -> bool:
         return (
             lang in self.languages
@@ -61,23 +67,35 @@ class Selection:
             and self._title.fullmatch(title) is not None
         )
 
+    def looks_like(self, title: str) -> bool:
+        """Whether a reader would read `title` as the command title: the same words, whatever
+        their case, spacing or punctuation."""
+        if self._loose_title.fullmatch(" ".join(title.split())) is not None:
+            return True
+        return self._title_letters is not None and _letters(title) == self._title_letters
+
     def near_miss(self, lang: str, title: str | None) -> str | None:
         """Say why a block a reader would take for a step is not one; None if no reader would."""
-        if title is None:
+        if title is None or not self.looks_like(title):
             return None
-        exact = self._title.fullmatch(title) is not None
-        loose = exact or self._loose_title.fullmatch(" ".join(title.split())) is not None
-        if loose and lang not in self.languages and lang.lower() in self.languages:
-            return (
-                f"this block looks like a command but does not run: write its language "
-                f"{lang!r} as {lang.lower()!r}"
+        miss = "this block looks like a command but does not run: "
+        if lang not in self.languages and lang.lower() in self.languages:
+            return miss + f"write its language {lang!r} as {lang.lower()!r}"
+        if lang not in self.languages:
+            return miss + (
+                f"its language {lang or '(none)'} is no shell's ({', '.join(self.languages)}); "
+                'give it one, or mark it skip="why" if it must not run'
             )
-        if loose and not exact and lang in self.languages:
-            return (
-                f"this block looks like a command but does not run: its title {title!r} differs "
-                "from the command title only in case or spacing; write it as the others are"
+        if self._title.fullmatch(title) is None:
+            return miss + (
+                f"its title {title!r} differs from the command title only in case, spacing or "
+                "punctuation; write it as the others are"
             )
         return None
+
+
+def _letters(text: str) -> str:
+    return "".join(char for char in text.lower() if char.isalnum())
 
 
 @dataclass(slots=True)
@@ -107,7 +125,7 @@ class Step:
     @property
     def command(self) -> str:
         """The step's first line that is not a comment, to name it in listings."""
-        lines = (line.strip() for line in self.code.splitlines())
+        lines = (line.strip() for line in self.code.split("\n"))
         return next((line for line in lines if line and not line.startswith("#")), "")
 
 
@@ -189,6 +207,24 @@ def read_runbook(
     the number of lines before the body (front matter). Every error is located at `path`.
     """
     errors = list(fences.errors)  # each at a line of the body
+    errors += [
+        SourceError(
+            line,
+            f"this code block is never closed (no line {header.marker} after it): it and the "
+            "rest of the page show as text",
+        )
+        for line, header in fences.unclosed
+    ]
+    errors += [
+        SourceError(
+            line,
+            "this line would open a command block, but it is inside the code block opened at "
+            f"line {outer}, whose closing line must have gone missing",
+        )
+        for line, header, outer in fences.swallowed
+        if selection.selects(header.lang, header.title)
+        or selection.near_miss(header.lang, header.title)
+    ]
     located: list[SourceError] = []  # each at a line of the page
     shown, missing = _pair(fences.fences, rendering.fences)
     for fence in missing:
@@ -208,6 +244,8 @@ def read_runbook(
             continue
         others.append(rendered.text)
         miss = selection.near_miss(rendered.lang, rendered.title)
+        if miss is not None and fence is not None and _skipped(fence):
+            continue  # the author says no reader runs it
         if fence is None and miss is None and selection.selects(rendered.lang, rendered.title):
             first = (rendered.text.strip().splitlines() or [""])[0]
             located.append(
@@ -341,6 +379,12 @@ def _step(
     settings = {}
     if fence.directive is not None:
         settings = _directive(fence.directive[0] + offset, fence.directive[1])
+        if settings.get("fails") and _command_lines(fence.text) > 1:
+            raise SourceError(
+                fence.directive[0] + offset,
+                "fails takes a block of one command line, which must fail by itself: put the "
+                "commands before it in a block of their own",
+            )
     literal: frozenset[str] = markers | settings.pop("literal", frozenset())  # type: ignore[operator]
     literal -= settings.pop("placeholder", frozenset())  # type: ignore[operator]
     script, placeholders = substitute(fence.text, fence.line + offset + 1, literal)
@@ -372,6 +416,24 @@ def _twin_tabs(steps: Sequence[Step], tab_sets: dict[int, tuple[str, ...]]) -> l
                 )
             )
     return errors
+
+
+def _skipped(fence: Fence) -> bool:
+    """Whether the fence's directive says it does not run."""
+    return fence.directive is not None and "skip" in _options(*fence.directive)
+
+
+def _command_lines(code: str) -> int:
+    """How many command lines `code` has: comments and blank lines left out, and a line that
+    ends with a backslash taken with the next."""
+    count, continued = 0, False
+    for line in code.split("\n"):
+        text = line.strip()
+        if not continued and (not text or text.startswith("#")):
+            continue
+        count += not continued
+        continued = text.endswith("\\")
+    return count
 
 
 def _variants(steps: Iterable[Step], tab_sets: dict[int, tuple[str, ...]]) -> tuple[Variant, ...]:
