@@ -24,7 +24,20 @@ _TITLES = [
     "execute the following  command(s) in a terminal",
 ]
 _OPTIONS = ["", "", "", ' hl_lines="1"', ' linenums="1"']
-_CODE = ["echo one", "cd sub", "", "  indented", "```", "~~~", "<!--", "-->", "> quoted", "- item"]
+_CODE = [
+    "echo one",
+    "cd sub",
+    "",
+    "  indented",
+    "```",
+    "~~~",
+    "<!--",
+    "-->",
+    "> quoted",
+    "- item",
+    "printf 'a\u2028b'",
+    "# a note\x85rm -f x",
+]
 _TEXT = ["Text.", "More text that goes on", "Write `<!--` to open a comment.", "**Bold** text."]
 _LABELS = ["GitHub", ":simple-gitlab: GitLab", ":simple-github:", "pip", "uv"]
 
@@ -47,7 +60,7 @@ def _fence(draw: st.DrawFn, pad: str) -> list[str]:
 def _blocks(draw: st.DrawFn, depth: int, pad: str) -> list[str]:
     kinds = ["fence", "fence", "paragraph"]
     if depth < 3:
-        kinds += ["list", "quote", "admonition", "tabs", "comment", "indented", "heading"]
+        kinds += ["list", "quote", "admonition", "tabs", "comment", "indented", "heading", "html"]
     lines: list[str] = []
     for _ in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from(kinds))
@@ -90,6 +103,10 @@ def _blocks(draw: st.DrawFn, depth: int, pad: str) -> list[str]:
             closing = draw(st.sampled_from(["-->", "-->", ""]))  # sometimes never closed
             lines += [pad + opening, *blank, *draw(_blocks(depth + 1, pad)), *blank]
             lines += [pad + closing] if closing else []
+        elif kind == "html":  # raw HTML, whose attributes may hold what looks like a comment
+            # A block of its own: raw tags inside a paragraph make HTML that browsers repair.
+            opening = draw(st.sampled_from(["<div markdown>", '<div data-x="<!--">', "<div>"]))
+            lines += ["", pad + opening, "", *draw(_blocks(depth + 1, pad)), "", pad + "</div>"]
         elif kind == "indented":
             lines += [pad + "Text:", "", *draw(_blocks(depth + 1, inner))]
         lines.append("" if draw(st.integers(0, 3)) else pad + "Text right after.")

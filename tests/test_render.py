@@ -43,7 +43,7 @@ class _CodeBlocks(HTMLParser):
     """Each highlighted code block of a page's HTML, with the tabs that enclose it."""
 
     blocks: list[Block] = field(default_factory=list)
-    stack: list[tuple[str, str | None]] = field(default_factory=list)
+    stack: list[tuple[str, object]] = field(default_factory=list)
     sets: list[_TabSet] = field(default_factory=list)
     count: int = 0
     code: dict[str, object] | None = None
@@ -51,17 +51,17 @@ class _CodeBlocks(HTMLParser):
     def __post_init__(self) -> None:
         super().__init__(convert_charrefs=True)
 
-    def _role(self, tag: str, classes: list[str]) -> str | None:
+    def _role(self, tag: str, classes: list[str]) -> object:
         if tag == "div" and "tabbed-set" in classes:
             self.count += 1
             self.sets.append(_TabSet(self.count))
             return "set"
-        if tag == "div" and "tabbed-block" in classes:
+        if tag == "div" and "tabbed-block" in classes and self.sets:
             self.sets[-1].tab += 1
-            return "tab"
+            return (self.sets[-1].number, self.sets[-1].tab)  # a block is in a tab while open
         if tag == "div" and "highlight" in classes:
             lang = next((c[9:] for c in classes if c.startswith("language-")), "")
-            tabs = tuple((s.number, s.tab) for s in self.sets if s.tab >= 0)
+            tabs = tuple(role for _, role in self.stack if isinstance(role, tuple))
             self.code = {"lang": lang, "title": None, "text": "", "tabs": tabs}
             return "highlight"
         if tag == "span" and "filename" in classes and self.code is not None:
@@ -70,6 +70,20 @@ class _CodeBlocks(HTMLParser):
         if tag == "code" and self.code is not None:
             return "code"
         return None
+
+    def parse_comment(self, i: int, report: bool = True) -> int:
+        """End a comment as HTML5 does: at `-->` or `--!>`; `<!-->` and `<!--->` end at once.
+
+        (Python's own parser ends one at any `--`, blanks, `>`: no browser does.)
+        """
+        data, start = self.rawdata, i + 4
+        if data.startswith((">", "->"), start):
+            return data.index(">", start) + 1
+        ends = [found for close in ("-->", "--!>") if (found := data.find(close, start)) >= 0]
+        if not ends:
+            return -1  # not complete yet: the parser waits for more, or drops it at the end
+        end = min(ends)
+        return end + (4 if data.startswith("--!>", end) else 3)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in VOID:
@@ -96,26 +110,9 @@ class _CodeBlocks(HTMLParser):
             self.code["text"] = str(self.code["text"]) + data
 
 
-def without_comments(html: str) -> str:
-    """`html` without its comments, ended as HTML5 ends them: by `-->` or `--!>`, and `<!-->`
-    or `<!--->` at once. (Python's own parser ends one at any `--`, blanks, `>`: no browser does.)
-    """
-    kept, position = [], 0
-    while (start := html.find("<!--", position)) >= 0:
-        kept.append(html[position:start])
-        rest = start + 4
-        if html.startswith(">", rest) or html.startswith("->", rest):
-            position = html.index(">", rest) + 1
-            continue
-        ends = [found for close in ("-->", "--!>") if (found := html.find(close, rest)) >= 0]
-        end = min(ends, default=len(html))
-        position = end + (4 if html.startswith("--!>", end) else 3)
-    return "".join(kept) + html[position:]
-
-
 def html_blocks(html: str) -> list[Block]:
     parser = _CodeBlocks()
-    parser.feed(without_comments(html))
+    parser.feed(html + "-->")  # a comment left open runs to the end, as in browsers
     parser.close()
     return parser.blocks
 
@@ -204,6 +201,21 @@ SHOWN_CASES = [
         lines('=== "GitHub"', "", f"    ```{CMD}", "    echo github", "    ```"),
         ["echo github"],
         id="tab",
+    ),
+    pytest.param(
+        lines('<div data-open="<!--">', "", f"```{CMD}", "echo shown", "```", "", "</div>"),
+        ["echo shown"],
+        id="comment-marker-in-an-attribute",
+    ),
+    pytest.param(
+        lines("<div>", "Write <!-- here", "</div>", "", f"```{CMD}", "echo hidden", "```"),
+        [],
+        id="comment-opened-in-raw-html-runs-to-the-end",
+    ),
+    pytest.param(
+        lines("<div markdown>", "", f"```{CMD}", "echo in html", "```", "", "</div>"),
+        ["echo in html"],
+        id="md-in-html",
     ),
 ]
 

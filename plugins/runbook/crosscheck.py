@@ -14,14 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from runbook.errors import SourceError
+from runbook.hidden import visible
 from runbook.steps import Selection, Step
 
-# What browsers show nothing of: comments (read as HTML5 does), scripts, styles, templates.
-_HIDDEN = re.compile(
-    r"<!--(?:-?>|.*?(?:--!?>|\Z))|<(script|style|template|textarea)\b.*?</\1\s*>", re.S
-)
-_HIDING_TAGS = ("script", "style", "template", "textarea")
-_BLOCK = re.compile(r'<div class="(?:language-(?P<lang>[^"\s]+) )?highlight">')
+_DIV = re.compile(r'<div class="([^"]*)"[^>]*>')
 _TITLE = re.compile(r'<span class="filename">(.*?)</span>', re.S)
 _CODE = re.compile(r"<code[^>]*>(.*?)</code>", re.S)
 _TAG = re.compile(r"<[^>]*>")
@@ -38,18 +34,22 @@ class ShownBlock:
 
 def shown_blocks(page_html: str) -> list[ShownBlock]:
     """Return the highlighted code blocks a reader sees in `page_html`, in page order."""
-    hides = "<!--" in page_html or any(f"<{tag}" in page_html for tag in _HIDING_TAGS)
-    visible = _HIDDEN.sub("", page_html) if hides else page_html
+    shown = visible(page_html)
     blocks = []
-    for found in _BLOCK.finditer(visible):
-        code = _CODE.search(visible, found.end())
+    for found in _DIV.finditer(shown):
+        classes = found[1].split()
+        if "highlight" not in classes:
+            continue
+        code = _CODE.search(shown, found.end())
         if code is None:
             continue
-        head = visible[found.end() : code.start()]
-        title = _TITLE.search(head)
+        lang = next(
+            (c.removeprefix("language-") for c in classes if c.startswith("language-")), None
+        )
+        title = _TITLE.search(shown[found.end() : code.start()])
         blocks.append(
             ShownBlock(
-                found["lang"],
+                lang,
                 html.unescape(_TAG.sub("", title[1])) if title else None,
                 html.unescape(_TAG.sub("", code[1])),
             )

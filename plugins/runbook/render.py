@@ -3,11 +3,13 @@
 `Recorder` is a Markdown extension. Added to a Markdown instance (MkDocs' own, for each page it
 renders), it notes each fence SuperFences turns into a code block, then follows that block
 through the rest of the render: Python-Markdown puts a placeholder where the block goes, and
-wherever the placeholder ends up decides what the reader sees. In the page's element tree it is
-shown, inside the content tabs around it; in raw HTML it is shown unless an HTML comment holds
-it; and when an indented code block swallows it, SuperFences gives the fence back as text. No
-rule of Markdown is copied here: lists, lazy lines, blockquotes and comments are the renderer's
-business, and it has decided them all by the time the recorder looks.
+wherever the placeholder ends up decides what the reader sees: in the page's element tree (or
+in raw HTML within it) it is placed, inside the content tabs around it, and when an indented
+code block swallows it, SuperFences gives the fence back as text. A placed block is shown if
+it is still visible in the page's final HTML: a comment opened anywhere before it, even in raw
+HTML far above, may hide it. No rule of Markdown is copied here: lists, lazy lines,
+blockquotes and comments are the renderer's business, and it has decided them all by the time
+the recorder looks.
 """
 
 from __future__ import annotations
@@ -20,19 +22,23 @@ from xml.etree.ElementTree import Element
 
 import markdown
 from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
 
 from runbook.fences import Header, Unread, superfences
+from runbook.hidden import visible
 
 _PLACEHOLDER = re.compile(re.escape(HTML_PLACEHOLDER).replace("%s", r"([0-9]+)"))
-# An HTML comment as browsers read it (HTML5): `-->` or `--!>` ends it, `<!-->` is one.
-_COMMENT = re.compile(r"<!--(?:-?>|.*?(?:--!?>|\Z))", re.S)
 _SHORTCODE = re.compile(r":([\w+-]+):")
 # The icon sets Material ships: an icon-only tab is named after the icon, without its set.
 _ICON_SET = re.compile(r"^(?:material|simple|fontawesome-(?:brands|regular|solid)|octicons)-")
 _ICON_SIZE = re.compile(r"-(?:16|24)$")
+# Each code block's first tag carries its key through to the final HTML, and no further.
+_FIRST_TAG = re.compile(r"^<[A-Za-z][^\s/>]*")
+_MARK = ' data-runbook-fence="{}"'
+_MARKS = re.compile(_MARK.format(r"([0-9]+)"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,8 @@ class Recorder(Extension, Unread):
         # Tab labels are read before inline Markdown turns icon shortcodes into SVG.
         md.treeprocessors.register(_Labels(md, labels), "runbook_labels", 21)
         md.treeprocessors.register(_Shown(md, rendering, labels), "runbook_shown", 19)
+        # After the raw HTML is back in place (30) and `&` restored (20).
+        md.postprocessors.register(_Visible(md, rendering), "runbook_visible", 5)
 
     def take(self, source: str) -> Rendering | None:
         """Return the latest record of a render of `source`, and forget every record."""
@@ -155,7 +163,12 @@ def _follow_superfences(md: markdown.Markdown, rendering: Rendering) -> None:
         if len(pre.stack) > stored:  # type: ignore[attr-defined]
             found = _PLACEHOLDER.search(pre.stack[-1][0])  # type: ignore[attr-defined]
             if found is not None:
-                rendering.fences.append(RenderedFence(start + 1, header, text, int(found[1])))
+                key = int(found[1])
+                rendering.fences.append(RenderedFence(start + 1, header, text, key))
+                stash = md.htmlStash.rawHtmlBlocks
+                if isinstance(stash[key], str):
+                    mark = _MARK.format(key)
+                    stash[key] = _FIRST_TAG.sub(lambda tag: tag[0] + mark, stash[key], count=1)
 
     pre.process_nested_block = process_nested_block  # type: ignore[attr-defined]
 
@@ -211,7 +224,10 @@ class _Shown(Treeprocessor):
                 inner = [block for block in child if block.get("class") == "tabbed-block"]
                 blocks += inner or [child]
         self.rendering.tab_sets[group] = tuple(labels)
-        for index, (label, block) in enumerate(zip(labels, blocks, strict=True)):
+        # A tab set written by hand may have more labels or blocks: each block has its label,
+        # or its place, and a block with no tab set markup around it is walked as it is.
+        for index, block in enumerate(blocks):
+            label = labels[index] if index < len(labels) else str(index + 1)
             self.walk(block, (*tabs, Tab(group, label, index)))
 
     def _label(self, label: Element) -> str:
@@ -233,7 +249,22 @@ class _Shown(Treeprocessor):
                 raw = self.stash[key]
                 if isinstance(raw, Element):
                     self.walk(raw, tabs)
-                elif "\x02" in raw:
-                    # Raw HTML: what an HTML comment holds is not shown.
-                    visible = _COMMENT.sub("", raw)
-                    self.placeholders(_PLACEHOLDER.finditer(visible), tabs, (*within, key))
+                elif "\x02" in raw:  # raw HTML around more blocks
+                    self.placeholders(_PLACEHOLDER.finditer(raw), tabs, (*within, key))
+
+
+class _Visible(Postprocessor):
+    """Keep shown only the placed blocks the final HTML shows; take the blocks' marks off."""
+
+    def __init__(self, md: markdown.Markdown, rendering: Rendering) -> None:
+        super().__init__(md)
+        self.rendering = rendering
+
+    def run(self, text: str) -> str:
+        if not self.rendering.fences:
+            return text
+        seen = {int(key) for key in _MARKS.findall(visible(text))}
+        for fence in self.rendering.fences:
+            if _MARK.format(fence.key) in text:  # a block the mark could not reach stays placed
+                fence.shown = fence.shown and fence.key in seen
+        return _MARKS.sub("", text)
