@@ -3,6 +3,8 @@
 This is the last word before a page's script is published: whatever read the page, the HTML a
 reader gets must show exactly the script's commands, in the same order, with the same text. The
 HTML is read as a browser would show it: HTML comments, scripts and styles hide what they hold.
+HTML that is still exactly what the render made needs no second reading: the render marked each
+code block it made, and found the marks of those a reader sees in that HTML (see `render`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 from runbook.errors import SourceError
 from runbook.hidden import visible
+from runbook.render import Rendering
 from runbook.steps import Selection, Step
 
 _DIV = re.compile(r'<div class="([^"]*)"[^>]*>')
@@ -32,8 +35,20 @@ class ShownBlock:
     text: str
 
 
-def shown_blocks(page_html: str) -> list[ShownBlock]:
-    """Return the highlighted code blocks a reader sees in `page_html`, in page order."""
+def shown_blocks(page_html: str, rendering: Rendering | None = None) -> list[ShownBlock]:
+    """Return the highlighted code blocks a reader sees in `page_html`, in page order.
+
+    If `page_html` is the very HTML of `rendering`, its blocks are those the render marked
+    shown: each of them was found, by its mark, in what that HTML shows.
+    """
+    if rendering is not None and rendering.html == page_html:
+        return [
+            ShownBlock(fence.lang, fence.title, _shown_as(fence.text))
+            for fence in rendering.fences
+            if fence.shown
+        ]
+    if "highlight" not in page_html:
+        return []
     shown = visible(page_html)
     blocks = []
     for found in _DIV.finditer(shown):
@@ -63,12 +78,17 @@ def _shown_as(code: str) -> str:
 
 
 def check_page(
-    path: str, page_html: str, steps: Sequence[Step], selection: Selection
+    path: str,
+    page_html: str,
+    steps: Sequence[Step],
+    selection: Selection,
+    rendering: Rendering | None = None,
 ) -> list[SourceError]:
-    """Return a problem for each difference between the page's shown commands and `steps`."""
+    """Return a problem for each difference between the page's shown commands and `steps`
+    (`rendering`, the render that made `page_html`, if at hand)."""
     shown = [
         block.text
-        for block in shown_blocks(page_html)
+        for block in shown_blocks(page_html, rendering)
         if block.title is not None
         and selection.selects(
             block.lang if block.lang is not None else selection.languages[0], block.title

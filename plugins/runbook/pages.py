@@ -69,7 +69,7 @@ def read_page(
         return PageReading(Runbook(path, (), ()), [error.at(path)])
     runbook, errors = read_runbook(path, reader.read(body), rendering, selection, settings, offset)
     if not errors:
-        errors = check_page(path, html, runbook.steps, selection)
+        errors = check_page(path, html, runbook.steps, selection, rendering)
     return PageReading(runbook, errors)
 
 

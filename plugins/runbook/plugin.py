@@ -127,7 +127,8 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             self.step_check.add(reading.runbook.steps)  # bash parses them meanwhile
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> None:
-        """Once every page is read: check each step's bash, then make the pages' scripts."""
+        """Once every page is read: check each step's bash, make the pages' scripts, and write
+        them and the manifest into the site (the downloads are files of it)."""
         if not self.config.enabled:
             return
         self.check()
@@ -136,6 +137,9 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 self.publish(reading)
             for error in reading.errors:
                 log.warning(str(error))
+        for name, data in self.outputs().items():
+            if not name.endswith(".bundle"):
+                write_output(Path(config.site_dir) / name, data)
 
     def check(self) -> None:
         """Add the errors found across pages: each page's start, and each step's bash."""
@@ -212,15 +216,6 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         links = self.links.get(page.file.src_uri, []) if self.config.enabled else []
         context["runbook_scripts"] = links  # type: ignore[typeddict-unknown-key]
         return context
-
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Write the scripts and the manifest into the site; the downloads are files of it."""
-        if not self.config.enabled:
-            return
-        for name, data in self.outputs().items():
-            if name.endswith(".bundle"):
-                continue
-            write_output(Path(config.site_dir) / name, data)
 
 
 def write_output(path: Path, data: bytes) -> None:

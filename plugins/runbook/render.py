@@ -81,6 +81,8 @@ class Rendering:
     source: str
     fences: list[RenderedFence] = field(default_factory=list)
     tab_sets: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # The HTML the render made; each block it marks shown, its HTML shows (see `_Visible`).
+    html: str | None = None
 
 
 def tab_label(raw: str) -> str:
@@ -261,10 +263,15 @@ class _Visible(Postprocessor):
         self.rendering = rendering
 
     def run(self, text: str) -> str:
-        if not self.rendering.fences:
+        # Python-Markdown's toc runs the postprocessors on each heading too: the page's own
+        # HTML comes last.
+        self.rendering.html = text
+        if not self.rendering.fences or "data-runbook-fence" not in text:
             return text
+        marked = {int(key) for key in _MARKS.findall(text)}
         seen = {int(key) for key in _MARKS.findall(visible(text))}
         for fence in self.rendering.fences:
-            if _MARK.format(fence.key) in text:  # a block the mark could not reach stays placed
+            if fence.key in marked:  # a block the mark could not reach stays as placed
                 fence.shown = fence.shown and fence.key in seen
-        return _MARKS.sub("", text)
+        self.rendering.html = _MARKS.sub("", text)
+        return self.rendering.html
