@@ -192,6 +192,12 @@ def test_list_reports_every_bad_page_and_lists_the_good_ones(
             id="no-steps",
         ),
         pytest.param(
+            lambda root: (root / "docs" / "prose.md").write_text("# Only prose\n"),
+            ["replay", "docs/prose.md"],
+            "prose.md:1: no steps: no block of this page is a command to run",
+            id="replay-no-steps",
+        ),
+        pytest.param(
             lambda root: (root / "docs" / "p.md").write_text(page(command("true"))),
             ["script", "docs/p.md", "--take-over"],
             "p.md:1: no take-over steps",

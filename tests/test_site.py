@@ -377,3 +377,27 @@ def test_variants_that_would_share_a_script_name_are_an_error(
     assert any(
         "tabs.md:1: tab labels 'C', 'C++' give scripts the same file name" in w for w in logged
     ), logged
+
+
+def test_a_script_name_taken_by_another_page_or_a_file_is_an_error(
+    make_site: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """`setup.md`'s GitHub script and `setup-github.md`'s script would both be
+    `setup-github.sh`, and a file of the docs may hold a script's name: one script would silently
+    replace the other, so the later page is an error, and gets no script."""
+    pages = {
+        "setup.md": TABBED,
+        "setup-github.md": page(command("echo the other page")),
+        "runbooks/taken.sh": "echo a file of the docs\n",
+        "taken.md": page(command("echo taken")),
+    }
+    logged = failed_build(make_site, caplog, pages)
+    assert any(
+        "setup.md:1: its script runbooks/setup-github.sh has the name of setup-github.md's script"
+        in w
+        for w in logged
+    ), logged
+    assert any(
+        "taken.md:1: its script runbooks/taken.sh has the name of a file of the site" in w
+        for w in logged
+    ), logged

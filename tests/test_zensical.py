@@ -157,3 +157,23 @@ def test_readers_get_the_download_links_and_the_diagram(
         assert Path(download.value.path()).read_bytes() == expected
     assert browse.outside == []
     assert browse.errors == []
+
+
+def test_export_refuses_a_command_on_a_page_without_steps(
+    project: Path, zensical_site: Path, tmp_path: Path
+) -> None:
+    """A page with no steps must show no command either: one it shows is an error too."""
+    copy = tmp_path / "site"
+    shutil.copytree(zensical_site, copy)
+    shutil.rmtree(copy / "runbooks")
+    chapter = (copy / CHAPTER.removesuffix(".md") / "index.html").read_text("utf-8")
+    block = re.search(r'<div class="language-sh highlight">.*?</code></pre></div>', chapter, re.S)
+    assert block is not None
+    home = copy / "index.html"
+    home.write_text(home.read_text("utf-8").replace("</article>", block[0] + "</article>"), "utf-8")
+    exported = run(str(BIN / "runbook"), "export", str(copy), cwd=project)
+    assert exported.returncode == 2
+    assert "index.md:1: the rendered page shows a command block the script does not hold" in (
+        exported.stderr
+    )
+    assert not (copy / "runbooks").exists()

@@ -117,13 +117,13 @@ def export(site: Site, folder: str) -> int:
     for file in site.pages():
         steps = readings[file.src_uri].runbook.steps
         built = Path(folder) / file.dest_uri
-        if steps and not built.is_file():
+        if built.is_file():  # a page without steps must show no command either
+            html = built.read_text(encoding="utf-8")
+            problems += check_page(file.src_uri, html, steps, site.plugin.selection)
+        elif steps:
             problems.append(
                 SourceError(1, f"{built} is missing: build the site first", file.src_uri)
             )
-        elif steps:
-            html = built.read_text(encoding="utf-8")
-            problems += check_page(file.src_uri, html, steps, site.plugin.selection)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
@@ -162,6 +162,11 @@ def replay_page(
         print(f"runbook: {said.get(kind, f'{kind} {argument}')}", file=sys.stderr, flush=True)
 
     uri = site.page(page).src_uri
+    try:
+        if not runbook_of(uri).steps:
+            raise SourceError(1, "no steps: no block of this page is a command to run", uri)
+    except _PageErrors:
+        return BAD_INPUT
     base = Path(tempfile.mkdtemp(prefix="runbook-replay-"))
     names = {file.src_uri for file in site.pages()}
     session = ReplaySession(runbook_of, names, site.plugin.config, base, transport)  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ from runbook.render import Recorder, Rendering
 from runbook.script import render_script, script_name
 from runbook.session import start_errors
 from runbook.states import StateError, bundle_name, make_bundle
-from runbook.steps import Selection
+from runbook.steps import Runbook, Selection, Variant
 from runbook.syntax import StepCheck
 
 if TYPE_CHECKING:
@@ -73,6 +73,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.links: dict[str, list[ScriptLink]] = {}
         self.downloads: dict[str, bytes] = {}
         self.page_names: set[str] = set()
+        self.site_files: set[str] = set()
         self.bodies: dict[str, str] = {}
         self.step_check = StepCheck()
 
@@ -81,6 +82,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         if not self.config.enabled:
             return
         self.page_names = {file.src_uri for file in files.documentation_pages()}
+        self.site_files = {file.dest_uri for file in files}
         cache = Path(config.config_file_path or ".").parent / self.config.cache_dir
         for name, script in self.config.states.items():
             try:
@@ -161,35 +163,58 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         for error in check.errors():
             if error.path in self.pages:
                 self.pages[error.path].errors.append(error)
+        self.check_names()
+
+    def check_names(self) -> None:
+        """Add an error to each page whose scripts would take a name already taken: by another
+        of its scripts, by an earlier page's script, or by a file of the site."""
+        owners: dict[str, str] = {}
+        for path, reading in sorted(self.pages.items()):
+            if reading.errors or not reading.runbook.steps:
+                continue
+            urls = [url for url, _, _ in self.scripts_of(reading.runbook)]
+            problem = None
+            if len(set(urls)) < len(urls):
+                labels = ", ".join(repr(v.name) for v in reading.runbook.variants)
+                problem = f"tab labels {labels} give scripts the same file name; rename one"
+            for url in urls:
+                if problem is None and url in owners:
+                    problem = (
+                        f"its script {url} has the name of {owners[url]}'s script: rename the "
+                        "page or a tab"
+                    )
+                if problem is None and url in self.site_files:
+                    problem = f"its script {url} has the name of a file of the site: rename one"
+            if problem is not None:
+                reading.errors.append(SourceError(1, problem, path))
+            else:
+                owners.update(dict.fromkeys(urls, path))
+
+    def scripts_of(self, runbook: Runbook) -> list[tuple[str, Variant, bool]]:
+        """The URL in the site of each script of `runbook`, with its variant and path."""
+        return [
+            (
+                f"{self.config.script_dir}/{script_name(runbook.path, variant, take_over)}",
+                variant,
+                take_over,
+            )
+            for take_over in ((False, True) if runbook.take_over else (False,))
+            for variant in runbook.variants
+        ]
 
     def publish(self, reading: PageReading) -> None:
-        """Make the scripts of a page's variants and paths, and the links to them; or add an
-        error to the page when two of its scripts would have the same name."""
+        """Make the scripts of a page's variants and paths, and the links to them (the page's
+        script names are checked: see `check_names`)."""
         runbook = reading.runbook
-        scripts: dict[str, tuple[ScriptLink, str]] = {}
-        for take_over in (False, True) if runbook.take_over else (False,):
-            for variant in runbook.variants:
-                url = f"{self.config.script_dir}/{script_name(runbook.path, variant, take_over)}"
-                label = variant.name or ("Script" if not take_over else "")
-                if take_over:
-                    label = f"Take over ({label})" if label else "Take over"
-                steps = len(runbook.steps_for(variant, take_over))
-                scripts[url] = (
-                    ScriptLink(label, url, steps, take_over),
-                    render_script(runbook, variant, take_over),
-                )
-        if len(scripts) < len(runbook.variants) * (2 if runbook.take_over else 1):
-            clash = ", ".join(repr(v.name) for v in runbook.variants)
-            reading.errors.append(
-                SourceError(
-                    1,
-                    f"tab labels {clash} give scripts the same file name; rename one",
-                    runbook.path,
-                )
-            )
-            return
-        self.links[runbook.path] = [link for link, _ in scripts.values()]
-        self.scripts.update({url: text for url, (_, text) in scripts.items()})
+        links = []
+        for url, variant, take_over in self.scripts_of(runbook):
+            label = variant.name or ("Script" if not take_over else "")
+            if take_over:
+                label = f"Take over ({label})" if label else "Take over"
+            steps = len(runbook.steps_for(variant, take_over))
+            links.append(ScriptLink(label, url, steps, take_over))
+            self.scripts[url] = render_script(runbook, variant, take_over)
+        self.links[runbook.path] = links
 
     def outputs(self) -> dict[str, bytes]:
         """Every file the plugin publishes, by path in the site: scripts, downloads, manifest.
