@@ -295,9 +295,16 @@ def test_what_a_macro_makes_or_hides_cannot_run(
     both are errors, not a script that differs from the page."""
     made = "{{ '```sh title=\"" + TITLE + "\"\\necho made\\n```' }}"
     hidden = "{% if false %}\n" + command("echo hidden") + "{% endif %}"
-    logged = failed_build(make_site, caplog, {"made.md": page(made), "hidden.md": page(hidden)})
+    pages = {"made.md": page(made), "hidden.md": page(hidden)}
+    pages["after.md"] = page(command("echo written"), made)
+    logged = failed_build(make_site, caplog, pages)
     assert any(
         "made.md:1: the rendered page shows a command block that its source does not" in w
+        for w in logged
+    ), logged
+    assert any(
+        "after.md:3: the rendered page shows a command block that its source does not hold "
+        "('echo made', after the block of line 3)" in w
         for w in logged
     ), logged
     assert any(

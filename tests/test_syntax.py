@@ -155,6 +155,8 @@ def located(errors: list[SourceError]) -> list[str]:
             ("{ echo a", "echo b; }"),
             id="group",
         ),
+        # Each closes its function in one text, the lexer finding none of them open.
+        pytest.param(("{\necho }", "echo {\n}"), id="brace-words"),
     ],
 )
 def test_broken_steps_that_would_mend_each_other_are_each_reported(codes: tuple[str, ...]) -> None:

@@ -232,13 +232,15 @@ def read_runbook(
             errors.append(
                 SourceError(
                     fence.line,
-                    "this command block is not in the rendered page (did a macro or another "
-                    "plugin change it?), so it does not run",
+                    "this command block is not in the rendered page (did a macro, a snippet "
+                    "or another extension or plugin change it?), so it does not run",
                 )
             )
     chosen: list[tuple[Fence, RenderedFence]] = []
     others: list[str] = []
+    before = 0  # the line of the source's last block so far, to place blocks it does not hold
     for fence, rendered in shown:
+        before = fence.line + offset if fence is not None else before
         if selection.selects(rendered.lang, rendered.title) and fence is not None:
             chosen.append((fence, rendered))
             continue
@@ -248,11 +250,13 @@ def read_runbook(
             continue  # the author says no reader runs it
         if fence is None and miss is None and selection.selects(rendered.lang, rendered.title):
             first = (rendered.text.strip().splitlines() or [""])[0]
+            where = f", after the block of line {before}" if before else ""
             located.append(
                 SourceError(
-                    1,
+                    max(before, 1),
                     f"the rendered page shows a command block that its source does not hold "
-                    f"({first!r}): a macro or another plugin made it, so it cannot run",
+                    f"({first!r}{where}): a macro, a snippet or another extension or plugin "
+                    "made it, so it cannot run; write it in the page, or make it no command",
                     path,
                 )
             )

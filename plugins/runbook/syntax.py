@@ -7,9 +7,11 @@ So each step is parsed as the body of a function of its own: anything left open 
 function's closing brace, which bash does report.
 
 Steps are parsed in one `bash -n`, which reads them as they come: a build goes on rendering
-pages while bash parses the steps of the pages before. Two broken steps could close each other's
-quotes in one text, so a step the shell lexer finds open is parsed alone, and bash decides; a
-failing batch is split until each error belongs to one step.
+pages while bash parses the steps of the pages before. Two broken steps could mend each other in
+one text, so some steps are parsed alone, and bash decides: those the shell lexer finds open,
+and those with a `{` or `}` word, the only tokens that could close one step's function and open
+the next one's (any other construct left open meets its function's `}` and fails). A failing
+batch is split until each error belongs to one step.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ _WRAPPER_LINES = 2  # `runbook_check() {` and `:` stand before a step's first li
 # bash names itself, then the line: `/usr/bin/bash: line 3: syntax error near ...`.
 _LINE = re.compile(r"^(?:.*?: )?line (\d+): (.*)$")
 _ONE_WORD = re.compile(r"(?<![<\w])<[A-Za-z][\w.-]*>")
+# A `{` or `}` word, wherever it is (quoted too): more steps than need it are parsed alone.
+_BRACE_WORD = re.compile(r"(?<![^\s;&|()])[{}](?![^\s;&|()<>])")
 
 
 def _text(steps: Sequence[Step]) -> str:
@@ -106,7 +110,7 @@ class StepCheck:
         for step in steps:
             if step.skip is not None:
                 continue
-            if unfinished(step.script) is not None:
+            if _BRACE_WORD.search(step.script) or unfinished(step.script) is not None:
                 self.alone.append(step)
             else:
                 self.steps.append(step)
