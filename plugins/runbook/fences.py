@@ -41,8 +41,23 @@ class Header:
         return self.options.get("title")
 
 
+class Headed:
+    """A block read with a `header`: its language and title are the header's."""
+
+    __slots__ = ()
+    header: Header
+
+    @property
+    def lang(self) -> str:
+        return self.header.lang
+
+    @property
+    def title(self) -> str | None:
+        return self.header.title
+
+
 @dataclass(slots=True)
-class Fence:
+class Fence(Headed):
     """A fenced block of a page: its lines (1-based, opening and closing), header and text.
 
     `text` is the code as SuperFences hands it to the highlighter, the fence's indentation and
@@ -56,14 +71,6 @@ class Fence:
     header: Header
     text: str
     directive: tuple[int, str] | None = None
-
-    @property
-    def lang(self) -> str:
-        return self.header.lang
-
-    @property
-    def title(self) -> str | None:
-        return self.header.title
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
 
-from runbook.fences import Header, Unread, superfences
+from runbook.fences import Headed, Header, Unread, superfences
 from runbook.hidden import visible
 
 _PLACEHOLDER = re.compile(re.escape(HTML_PLACEHOLDER).replace("%s", r"([0-9]+)"))
@@ -52,7 +52,7 @@ class Tab:
 
 
 @dataclass(slots=True)
-class RenderedFence:
+class RenderedFence(Headed):
     """A fence the renderer made a code block of, and whether and where a reader sees it.
 
     `line` is its opening line in the text the renderer converted.
@@ -64,14 +64,6 @@ class RenderedFence:
     key: int
     shown: bool = False
     tabs: tuple[Tab, ...] = ()
-
-    @property
-    def lang(self) -> str:
-        return self.header.lang
-
-    @property
-    def title(self) -> str | None:
-        return self.header.title
 
 
 @dataclass

@@ -198,6 +198,34 @@ def _read(stream: IO[str], into: queue.Queue[tuple[str, str | None]], name: str)
     into.put((name, None))
 
 
+def _launch(
+    path: str, sandbox: Sandbox, values: Mapping[str, str], token: str
+) -> tuple[subprocess.Popen[str], queue.Queue[tuple[str, str | None]], int]:
+    """Start bash on the script at `path` under the reaper; return the process, the queue its
+    outputs' lines come in (stdout, stderr, events; None when one closes), and their number."""
+    events_read, events_write = os.pipe()
+    bash = shutil.which("bash") or "/bin/bash"
+    process = subprocess.Popen(
+        [sys.executable, "-I", "-S", reaper.__file__, str(events_write), token, bash, path],
+        cwd=sandbox.workdir,
+        env={**sandbox.env, **values, "RUNBOOK_EVENTS": token},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=(events_write,),
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    os.close(events_write)
+    lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
+    events = os.fdopen(events_read, encoding="utf-8", errors="replace")
+    streams = {"stdout": process.stdout, "stderr": process.stderr, "events": events}
+    for name, stream in streams.items():
+        threading.Thread(target=_read, args=(stream, lines, name), daemon=True).start()
+    return process, lines, len(streams)
+
+
 def run_script(
     script: str,
     sandbox: Sandbox,
@@ -217,42 +245,13 @@ def run_script(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(script, encoding="utf-8")
     token = secrets.token_hex(16)
-    events_read, events_write = os.pipe()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-I",
-            "-S",
-            reaper.__file__,
-            str(events_write),
-            token,
-            shutil.which("bash") or "/bin/bash",
-            str(path),
-        ],
-        cwd=sandbox.workdir,
-        env={**sandbox.env, **(values or {}), "RUNBOOK_EVENTS": token},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        pass_fds=(events_write,),
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
-    os.close(events_write)
-    lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
-    events = os.fdopen(events_read, encoding="utf-8", errors="replace")
-    streams = {"stdout": process.stdout, "stderr": process.stderr, "events": events}
-    for name, stream in streams.items():
-        threading.Thread(target=_read, args=(stream, lines, name), daemon=True).start()
-
+    process, lines, open_streams = _launch(str(path), sandbox, values or {}, token)
     ledger = _Ledger(steps, timeouts or {}, default_timeout)
     output: dict[str, list[str]] = {"stdout": []}
     stderr = _Stderr(steps, token)
     leftovers: list[str] = []
     stopped = False
     closing_since: float | None = None
-    open_streams = len(streams)
     try:
         while open_streams:
             if not stopped and ledger.timed_out():
