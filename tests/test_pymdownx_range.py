@@ -65,7 +65,11 @@ def test_property_tests_pass_with_the_lowest_allowed_version(
         text=True,
         check=False,
     )
-    assert installed.returncode == 0, installed.stderr
+    assert installed.returncode == 0, (
+        f"pip could not install pymdown-extensions=={lowest()}, the lowest version allowed, from "
+        f"the package index this test needs (as `pip install -e '.[test]'` does):\n"
+        + installed.stderr
+    )
     env = {**os.environ, "PYTHONPATH": str(target), "RUNBOOK_EXAMPLES": "100"}
     used = subprocess.run(
         [sys.executable, "-c", "import pymdownx.__meta__ as m; print(m.__version__)"],

@@ -414,7 +414,9 @@ def test_what_a_step_left_running_is_reported(replay: ReplayFn, code: str, sleep
 def test_output_held_open_does_not_time_a_step_out(replay: ReplayFn, code: str) -> None:
     """A process that keeps a finished step's stdout and stderr open neither keeps the replay
     waiting nor makes the last step time out: it is ended with the replay."""
-    replayed = replay(command(code), command("echo done", directive="timeout=2"))
+    # Waiting for the output to close would run `echo done` into its timeout (the sleep holds
+    # it for 300 s); a generous one keeps a loaded machine from failing the test.
+    replayed = replay(command(code), command("echo done", directive="timeout=30"))
     assert replayed.result.ok, replayed.report()
     assert "timed out" not in replayed.outcomes
     assert running("^(setsid |sh -c |nohup )?sleep 300.[789]$") == []
