@@ -126,3 +126,28 @@ def test_a_missing_value_says_where_to_declare_it(guide: Callable[..., Guide]) -
         made.replay("p.md")
     assert "mkdocs.yml" in str(raised.value)
     assert "front matter" in str(raised.value)
+
+
+# A remote added on the first page, pushed to on each: over HTTP each replay has its own server,
+# at its own address, so each page must reach the remote the first page added, where it is now.
+REMOTE_CHAIN = {
+    "a.md": page(
+        command("git init --quiet --initial-branch=main work && cd work"),
+        command("git remote add origin <my git repository url>"),
+        command("git commit --quiet --allow-empty -m a && git push --quiet -u origin main"),
+    ),
+    "b.md": starts("a.md", command("git commit --quiet --allow-empty -m b && git push --quiet")),
+    "c.md": starts("b.md", command("git commit --quiet --allow-empty -m c && git push --quiet")),
+    "d.md": starts("c.md", command("git commit --quiet --allow-empty -m d && git push --quiet")),
+}
+
+
+@pytest.mark.parametrize("transport", ["path", "http"])
+def test_a_chain_reaches_its_remote_over_either_transport(
+    guide: Callable[..., Guide], transport: str
+) -> None:
+    """Each page pushes to the remote the first page added, page after page, in any order."""
+    made = guide(REMOTE_CHAIN)
+    for name in ("b.md", "c.md", "d.md", "a.md"):
+        assert_replayed(made.replay(name, transport=transport))
+        made.stack.close()

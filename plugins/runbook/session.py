@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import pickle
 import re
 import shlex
@@ -103,12 +104,25 @@ class ChainError(Exception):
 
 @dataclass(frozen=True)
 class _Kept:
-    """What a kept end state holds beside its files."""
+    """What a kept end state holds beside its files; `bases`, every loopback base its pages
+    were served at, which its repositories may name."""
 
     result: Replay
     values: dict[str, str]
     cwd: Path | None
-    base: str
+    bases: tuple[str, ...]
+
+
+def _signature(root: Path) -> list[tuple[str, int, int, int, int]]:
+    """What changes when anything under `root` does: each entry's path, inode, mode, size and
+    modification time."""
+    found = []
+    for folder, folders, files in os.walk(root):
+        for name in [*folders, *files]:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            found.append((path, info.st_ino, info.st_mode, info.st_size, info.st_mtime_ns))
+    return sorted(found)
 
 
 def _slug(text: str) -> str:
@@ -148,6 +162,10 @@ class ReplaySession:
         self.followed = followed
         self.cache = base / "cache"
         self._open: set[Path] = set()
+        # The loopback bases each root's pages were served at, since it was made.
+        self._bases: dict[Path, tuple[str, ...]] = {}
+        # The kept end state each root holds, as it was when it was kept or restored.
+        self._holds: dict[Path, tuple[str, list[tuple[str, int, int, int, int]]]] = {}
         # How many times each page's script ran in this process: a kept end state is not rerun.
         self.runs: Counter[str] = Counter()
 
@@ -303,9 +321,11 @@ class ReplaySession:
         return replayed
 
     def _fresh(self, root: Path, base: str) -> Sandbox:
+        self._holds.pop(root, None)
         if root.exists():
             shutil.rmtree(root)
         root.mkdir(parents=True)
+        self._bases[root] = (base,) if base else ()
         return make_sandbox(root, [base] if base else [])
 
     def _bring(
@@ -348,17 +368,26 @@ class ReplaySession:
             shutil.rmtree(partial)
         shutil.copytree(root, partial, symlinks=True)
         partial.rename(copy)
+        bases = self._bases.get(root, (base,) if base else ())
         with (ends / f"{key}.pickle.partial").open("wb") as stream:
-            pickle.dump(_Kept(replayed.result, replayed.values, replayed.cwd, base), stream)
+            pickle.dump(_Kept(replayed.result, replayed.values, replayed.cwd, bases), stream)
         (ends / f"{key}.pickle.partial").rename(ends / f"{key}.pickle")
+        self._holds[root] = (key, _signature(root))
 
     def _restore(self, key: str, kept: _Kept, root: Path, base: str) -> Sandbox:
-        """Copy a kept end state into `root`, reachable at the loopback base `base`."""
-        if root.exists():
-            shutil.rmtree(root)
-        shutil.copytree(self.cache / "ends" / key, root, symlinks=True)
-        moved = [(kept.base, base)] if kept.base and base and kept.base != base else []
-        return make_sandbox(root, [base] if base else [], moved)
+        """Copy a kept end state into `root`, reachable at the loopback base `base`; none when
+        `root` still holds it, untouched since it was kept or restored."""
+        if self._holds.get(root, ("", None)) != (key, _signature(root)):
+            if root.exists():
+                shutil.rmtree(root)
+            shutil.copytree(self.cache / "ends" / key, root, symlinks=True)
+            self._bases[root] = kept.bases
+        # Every address the pages so far were served at now leads to this replay's server.
+        moved = [(old, base) for old in self._bases.get(root, ()) if base and old != base]
+        sandbox = make_sandbox(root, [base] if base else [], moved)
+        self._bases[root] = tuple(dict.fromkeys((*self._bases.get(root, ()), base))) if base else ()
+        self._holds[root] = (key, _signature(root))
+        return sandbox
 
     def _values(
         self, runbook: Runbook, variant: Variant, take_over: bool, sandbox: Sandbox, base: str
