@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 from collections.abc import Callable
 from html import unescape
 from html.parser import HTMLParser
@@ -16,7 +17,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from conftest import Guide, build_site
+from conftest import Guide, assert_replayed, build_site, read_guide
 from helpers import CHAPTER, PROJECT, RUNBOOK_PLUGIN, TITLE, command, mkdocs_yml, page
 from runbook.script import render_script, script_name
 from runbook.states import make_bundle
@@ -408,3 +409,33 @@ def test_a_script_name_taken_by_another_page_or_a_file_is_an_error(
         "taken.md:1: its script runbooks/taken.sh has the name of a file of the site" in w
         for w in logged
     ), logged
+
+
+NEW_PAGE = page(
+    command("mkdir -p notes && cd notes"),
+    '=== ":simple-github: GitHub"\n\n' + command("echo github > host.txt", indent="    "),
+    '=== ":simple-gitlab: GitLab"\n\n' + command("echo gitlab > host.txt", indent="    "),
+    command("test -s host.txt"),
+    heading="A new page",
+)
+
+
+def test_a_new_page_needs_no_registering(tmp_path: Path) -> None:
+    """An author adds a page of steps and tabs to the project's docs, and lists it nowhere
+    (not even under `nav:`): the strict build publishes its scripts, and each replays."""
+    for name in ("docs", "overrides", "states"):
+        shutil.copytree(PROJECT / name, tmp_path / name)
+    shutil.copy(PROJECT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    (tmp_path / "plugins").mkdir()  # watched by `mkdocs serve`; the plugin itself is installed
+    (tmp_path / "docs" / "a-new-page.md").write_text(NEW_PAGE, encoding="utf-8")
+    config = load_config(str(tmp_path / "mkdocs.yml"), strict=True)
+    build(config)
+    scripts = tmp_path / "site" / "runbooks"
+    assert {p.name for p in scripts.glob("a-new-page*")} == {
+        "a-new-page-github.sh",
+        "a-new-page-gitlab.sh",
+    }
+    made = read_guide(tmp_path / "mkdocs.yml", tmp_path / "replays")
+    for variant in ("github", "gitlab"):
+        assert_replayed(made.replay("a-new-page.md", variant))
+        made.stack.close()
