@@ -113,13 +113,19 @@ def test_macros_render_prose_and_leave_code(zensical_site: Path) -> None:
     assert "A guide to MLOps" in (zensical_site / "index.html").read_text(encoding="utf-8")
 
 
+def site_copy(site: Path, tmp_path: Path) -> Path:
+    """A copy of a built site, without the files `runbook export` writes."""
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    shutil.rmtree(copy / "runbooks")
+    return copy
+
+
 def test_export_refuses_a_site_that_shows_other_commands(
     project: Path, zensical_site: Path, tmp_path: Path
 ) -> None:
     """If the built site shows a command the script does not hold, export writes nothing."""
-    copy = tmp_path / "site"
-    shutil.copytree(zensical_site, copy)
-    shutil.rmtree(copy / "runbooks")
+    copy = site_copy(zensical_site, tmp_path)
     chapter = copy / CHAPTER.removesuffix(".md") / "index.html"
     chapter.write_text(chapter.read_text("utf-8").replace("main", "master"), "utf-8")
     exported = run(str(BIN / "runbook"), "export", str(copy), cwd=project)
@@ -163,9 +169,7 @@ def test_export_refuses_a_command_on_a_page_without_steps(
     project: Path, zensical_site: Path, tmp_path: Path
 ) -> None:
     """A page with no steps must show no command either: one it shows is an error too."""
-    copy = tmp_path / "site"
-    shutil.copytree(zensical_site, copy)
-    shutil.rmtree(copy / "runbooks")
+    copy = site_copy(zensical_site, tmp_path)
     chapter = (copy / CHAPTER.removesuffix(".md") / "index.html").read_text("utf-8")
     block = re.search(r'<div class="language-sh highlight">.*?</code></pre></div>', chapter, re.S)
     assert block is not None
