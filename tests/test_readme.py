@@ -46,8 +46,8 @@ def test_readme_builds_strictly_to_publish() -> None:
 # What the README and the authors' page show, run as shown in a new shell -------------------
 
 # Shown, and run elsewhere: the set-up commands by CI, the serve command by test_serve, the
-# whole suite by CI, the benchmark's quick run by test_benchmarks; the mermaid update fetches
-# from the npm registry.
+# whole suite by CI, the benchmark by test_benchmarks (a smoke run of every section, and its
+# options); the mermaid update fetches from the npm registry.
 NOT_RUN_HERE = (
     "python3 -m venv",
     "pip install",
