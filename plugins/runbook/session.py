@@ -113,6 +113,16 @@ class _Kept:
     bases: tuple[str, ...]
 
 
+def _remade(own: Path) -> Callable[[str, list[str]], list[str]]:
+    """What a kept copy leaves out: the sandbox's own files that `make_sandbox` writes again,
+    and the script the replay ran."""
+
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        return ["bin", "gitconfig", "runbook.sh"] if Path(folder) == own else []
+
+    return ignore
+
+
 def _signature(root: Path) -> list[tuple[str, int, int, int, int]]:
     """What changes when anything under `root` does: each entry's path, inode, mode, size and
     modification time."""
@@ -366,7 +376,7 @@ class ReplaySession:
         partial = ends / f"{key}.partial"
         if partial.exists():
             shutil.rmtree(partial)
-        shutil.copytree(root, partial, symlinks=True)
+        shutil.copytree(root, partial, symlinks=True, ignore=_remade(replayed.sandbox.own))
         partial.rename(copy)
         bases = self._bases.get(root, (base,) if base else ())
         with (ends / f"{key}.pickle.partial").open("wb") as stream:
