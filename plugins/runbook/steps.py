@@ -315,15 +315,21 @@ def _markers(commands: Sequence[str], others: Iterable[str]) -> frozenset[str]:
     A marker is literal text: the page shows it in a block that is not a command (a file's
     content), or its own commands set the variable it would name.
     """
-    shown = {match[1] for text in others for match in PLACEHOLDER.finditer(text)}
+    candidates = {
+        match[1] for text in commands if "<" in text for match in PLACEHOLDER.finditer(text)
+    }
+    if not candidates:
+        return frozenset()
+    shown = {match[1] for text in others if "<" in text for match in PLACEHOLDER.finditer(text)}
     assigned = {
-        name for text in commands for found in _ASSIGNED.finditer(text) for name in found.groups()
+        name
+        for text in commands
+        if "=" in text or "read" in text
+        for found in _ASSIGNED.finditer(text)
+        for name in found.groups()
     }
     return frozenset(
-        match[1]
-        for text in commands
-        for match in PLACEHOLDER.finditer(text)
-        if match[1] in shown or variable_name(match[1]) in assigned
+        text for text in candidates if text in shown or variable_name(text) in assigned
     )
 
 
