@@ -25,9 +25,8 @@ TARGETS = (
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The report of a smoke run: every section, on the smallest sizes."""
-    pytest.importorskip("pytest_codeblocks")
-    pytest.importorskip("mktestdocs")
+    """The report of a smoke run: every section, on the smallest sizes (the peers it times
+    come with the test extras)."""
     output = tmp_path_factory.mktemp("benchmarks") / "report.md"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--smoke", "--output", str(output)],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
@@ -151,3 +152,25 @@ def test_a_chain_reaches_its_remote_over_either_transport(
     for name in ("b.md", "c.md", "d.md", "a.md"):
         assert_replayed(made.replay(name, transport=transport))
         made.stack.close()
+
+
+def test_a_change_to_a_kept_replay_does_not_reach_the_page_after(
+    guide: Callable[..., Guide],
+) -> None:
+    """A test may change what a replay left, here a file rewritten with its size and time kept:
+    the page that starts after it still starts from the end its replay kept."""
+    made = guide(
+        {
+            "a.md": page(command("echo 0.1 > lr.txt")),
+            "b.md": starts("a.md", command('test "$(cat lr.txt)" = 0.1')),
+        }
+    )
+    replayed = made.replay("a.md")
+    assert replayed.cwd is not None
+    lr = replayed.cwd / "lr.txt"
+    before = lr.stat()
+    lr.write_text("0.9\n", encoding="utf-8")
+    os.utime(lr, ns=(before.st_atime_ns, before.st_mtime_ns))
+    made.stack.close()
+    assert_replayed(made.replay("b.md"))
+    assert dict(made.session().runs) == {"a.md": 1, "b.md": 1}

@@ -352,3 +352,68 @@ def test_each_step_is_a_shown_fence_of_the_source(
         opening = source[step.line - 1].lstrip(" \t>")
         assert opening.startswith(("```", "~~~")), (step.location, opening)
         assert TITLE in opening
+
+
+# What the final HTML shows --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        pytest.param('<script>window.x = 1;</script data-note="a">', id="end-tag-attribute"),
+        pytest.param("<SCRIPT>window.x = 1;</script\n>", id="end-tag-case-and-newline"),
+        pytest.param("<p>x <xmp><!--</xmp> y</p>", id="xmp-holds-text"),
+        pytest.param("<noscript><!--</noscript>", id="noscript-holds-text"),
+    ],
+)
+def test_raw_text_ends_where_browsers_end_it(read: Read, html: str) -> None:
+    """What comes after a script, an xmp or a noscript is shown, however its end tag is
+    written, and a `<!--` inside it opens no comment."""
+    assert steps_of(read, page(html, command("touch shown"))) == ["touch shown"]
+
+
+def test_a_block_hidden_by_html_left_open_is_an_error(read: Read) -> None:
+    """A comment opened in raw HTML and never closed hides the rest of the page: a reader sees
+    no command after it, which is almost never what the author meant, so it is an error."""
+    text = page("<div>\nWrite <!-- here\n</div>", command("touch hidden"))
+    assert errors_of(read, text) == [
+        (
+            7,
+            "this command block is hidden by HTML above it that never closes (a comment, a tag "
+            "or a <script>, say): a reader sees none of it; close what is open, or mark the "
+            'block skip="why"',
+        )
+    ]
+
+
+def test_page_text_cannot_pass_for_a_blocks_mark(read: Read) -> None:
+    """The render marks each block with a nonce of its own: prose that writes a mark does not
+    make a block in a comment count as shown, and stays in the page as written."""
+    text = page(
+        'The render adds data-runbook-fence="0" to each block.',
+        "<!-- The old way:\n\n" + command("touch hidden") + "\n-->",
+    )
+    assert steps_of(read, text) == []
+
+
+def test_blocks_the_page_shows_in_another_order_are_an_error(
+    markdown_settings: MkDocsConfig,
+) -> None:
+    """A footnote's block shows at the bottom of the page, after the block below it in the
+    source: the reader's order is not the source's, so the build says so."""
+    text = page(
+        "First make the folder, see the note[^1].",
+        "[^1]:\n" + command("mkdir -p work", indent="    "),
+        command("rmdir work"),
+    )
+    reading = read_markdown(
+        "p.md",
+        text,
+        [*markdown_settings.markdown_extensions, "footnotes"],
+        markdown_settings.mdx_configs,
+        selection_of(markdown_settings.plugins["runbook"].config),  # type: ignore[arg-type]
+    )
+    said = [str(error) for error in reading.errors]
+    moved = "p.md:10: the script holds this command block, but the rendered page does not show it"
+    assert f"{moved} as a command" in said, said
+    assert any("the script does not hold ('rmdir work'" in error for error in said), said

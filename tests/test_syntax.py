@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from helpers import command, page
+from runbook import syntax
 from runbook.errors import SourceError
 from runbook.pages import PageReading
 from runbook.steps import Step
@@ -157,6 +158,7 @@ def located(errors: list[SourceError]) -> list[str]:
         ),
         # Each closes its function in one text, the lexer finding none of them open.
         pytest.param(("{\necho }", "echo {\n}"), id="brace-words"),
+        pytest.param(("echo ${x:- #'\nx}", ") #'x}"), id="hash-in-an-expansion"),
     ],
 )
 def test_broken_steps_that_would_mend_each_other_are_each_reported(codes: tuple[str, ...]) -> None:
@@ -178,4 +180,16 @@ def test_skipped_steps_are_not_checked() -> None:
     assert located(check_steps(steps("echo 'a", "echo )", "echo 'b", skip=1))) == [
         "p.md:4",
         "p.md:24",
+    ]
+
+
+def test_a_bash_without_pretty_print_parses_each_step_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """bash before 5.2 cannot print back what it parsed, so it parses every step alone: steps
+    that would mend each other are still each reported."""
+    monkeypatch.setattr(syntax, "_pretty_prints", lambda: False)
+    assert located(check_steps(steps("{\necho }", "echo {\n}", "echo fine"))) == [
+        "p.md:4",
+        "p.md:14",
     ]

@@ -39,17 +39,17 @@ def shown_blocks(page_html: str, rendering: Rendering | None = None) -> list[Sho
     """Return the highlighted code blocks a reader sees in `page_html`, in page order.
 
     If `page_html` is the very HTML of `rendering`, its blocks are those the render marked
-    shown: each of them was found, by its mark, in what that HTML shows.
+    shown, in the order their marks have in what that HTML shows.
     """
     if rendering is not None and rendering.html == page_html:
+        fences = {fence.key: fence for fence in rendering.fences if fence.shown}
         return [
-            ShownBlock(fence.lang, fence.title, _shown_as(fence.text))
-            for fence in rendering.fences
-            if fence.shown
+            ShownBlock(fences[key].lang, fences[key].title, _shown_as(fences[key].text))
+            for key in rendering.order
         ]
     if "highlight" not in page_html:
         return []
-    shown = visible(page_html)
+    shown = visible(page_html).text
     blocks = []
     for found in _DIV.finditer(shown):
         classes = found[1].split()

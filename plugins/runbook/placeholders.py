@@ -301,7 +301,8 @@ class _Lexer:
                 self.pop()
             else:
                 self.push("tick", i)
-        elif char == "#" and (i == 0 or code[i - 1] in " \t\n;|&("):
+        elif char == "#" and state != "param" and (i == 0 or code[i - 1] in " \t\n;|&("):
+            # Inside `${...}`, `#` is an operator (`${x#prefix}`, `${x:- #}`), never a comment.
             self.push("comment", i)
         elif two == "<<":
             heredoc = _heredoc(code, i + 2)

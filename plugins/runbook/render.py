@@ -15,6 +15,7 @@ the recorder looks.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -37,8 +38,9 @@ _ICON_SET = re.compile(r"^(?:material|simple|fontawesome-(?:brands|regular|solid
 _ICON_SIZE = re.compile(r"-(?:16|24)$")
 # Each code block's first tag carries its key through to the final HTML, and no further.
 _FIRST_TAG = re.compile(r"^<[A-Za-z][^\s/>]*")
-_MARK = ' data-runbook-fence="{}"'
-_MARKS = re.compile(_MARK.format(r"([0-9]+)"))
+# With a nonce of the render's own, which no page can write by chance or on purpose.
+_MARK = ' data-runbook-fence="{}-{}"'
+_MARKS = re.compile(_MARK.format("([0-9a-f]{16})", "([0-9]+)"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,8 @@ class RenderedFence(Headed):
     key: int
     shown: bool = False
     tabs: tuple[Tab, ...] = ()
+    # Placed, but hidden by HTML left open above it (a comment that never closes, say).
+    cut_off: bool = False
 
 
 @dataclass
@@ -73,8 +77,10 @@ class Rendering:
     source: str
     fences: list[RenderedFence] = field(default_factory=list)
     tab_sets: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    # The HTML the render made; each block it marks shown, its HTML shows (see `_Visible`).
+    # The HTML the render made; each block it marks shown, its HTML shows (see `_Visible`),
+    # in the order of `order` (by key): the page's order, which footnotes, say, may change.
     html: str | None = None
+    order: tuple[int, ...] = ()
 
 
 def tab_label(raw: str) -> str:
@@ -101,13 +107,14 @@ class Recorder(Extension, Unread):
         self._renderings.append(rendering)
         del self._renderings[:-8]  # a page's own render is taken right after it
         md.preprocessors.register(_Source(md, rendering), "runbook_source", 1000)
-        _follow_superfences(md, rendering)
+        nonce = secrets.token_hex(8)
+        _follow_superfences(md, rendering, nonce)
         labels: dict[Element, str] = {}
         # Tab labels are read before inline Markdown turns icon shortcodes into SVG.
         md.treeprocessors.register(_Labels(md, labels), "runbook_labels", 21)
         md.treeprocessors.register(_Shown(md, rendering, labels), "runbook_shown", 19)
         # After the raw HTML is back in place (30) and `&` restored (20).
-        md.postprocessors.register(_Visible(md, rendering), "runbook_visible", 5)
+        md.postprocessors.register(_Visible(md, rendering, nonce), "runbook_visible", 5)
 
     def take(self, source: str) -> Rendering | None:
         """Return the latest record of a render of `source`, and forget every record."""
@@ -140,7 +147,7 @@ class _Source(Preprocessor):
         return lines
 
 
-def _follow_superfences(md: markdown.Markdown, rendering: Rendering) -> None:
+def _follow_superfences(md: markdown.Markdown, rendering: Rendering, nonce: str) -> None:
     """Note each fence SuperFences stores, with the placeholder that stands for it."""
     pre = superfences(md)
     store = pre.process_nested_block  # type: ignore[attr-defined]
@@ -161,7 +168,7 @@ def _follow_superfences(md: markdown.Markdown, rendering: Rendering) -> None:
                 rendering.fences.append(RenderedFence(start + 1, header, text, key))
                 stash = md.htmlStash.rawHtmlBlocks
                 if isinstance(stash[key], str):
-                    mark = _MARK.format(key)
+                    mark = _MARK.format(nonce, key)
                     stash[key] = _FIRST_TAG.sub(lambda tag: tag[0] + mark, stash[key], count=1)
 
     pre.process_nested_block = process_nested_block  # type: ignore[attr-defined]
@@ -248,22 +255,33 @@ class _Shown(Treeprocessor):
 
 
 class _Visible(Postprocessor):
-    """Keep shown only the placed blocks the final HTML shows; take the blocks' marks off."""
+    """Keep shown only the placed blocks the final HTML shows, and note their order there; take
+    the blocks' marks off."""
 
-    def __init__(self, md: markdown.Markdown, rendering: Rendering) -> None:
+    def __init__(self, md: markdown.Markdown, rendering: Rendering, nonce: str) -> None:
         super().__init__(md)
         self.rendering = rendering
+        self.nonce = nonce
 
     def run(self, text: str) -> str:
         # Python-Markdown's toc runs the postprocessors on each heading too: the page's own
-        # HTML comes last.
-        self.rendering.html = text
+        # HTML comes last. `convert` strips what they return.
+        self.rendering.html = text.strip()
         if not self.rendering.fences or "data-runbook-fence" not in text:
             return text
-        marked = {int(key) for key in _MARKS.findall(text)}
-        seen = {int(key) for key in _MARKS.findall(visible(text))}
+        marks = {int(m[2]): m.start() for m in _MARKS.finditer(text) if m[1] == self.nonce}
+        shown = visible(text)
+        order = [int(key) for nonce, key in _MARKS.findall(shown.text) if nonce == self.nonce]
+        seen = set(order)
         for fence in self.rendering.fences:
-            if fence.key in marked:  # a block the mark could not reach stays as placed
-                fence.shown = fence.shown and fence.key in seen
-        self.rendering.html = _MARKS.sub("", text)
-        return self.rendering.html
+            if fence.key not in marks:
+                continue  # a block the mark could not reach stays as placed
+            hidden = fence.shown and fence.key not in seen
+            fence.shown = fence.shown and fence.key in seen
+            opened = shown.open_from
+            fence.cut_off = hidden and opened is not None and marks[fence.key] > opened
+        placed = {fence.key for fence in self.rendering.fences if fence.shown}
+        self.rendering.order = tuple(key for key in order if key in placed)
+        html = _MARKS.sub(lambda found: "" if found[1] == self.nonce else found[0], text)
+        self.rendering.html = html.strip()
+        return html

@@ -123,15 +123,17 @@ def _remade(own: Path) -> Callable[[str, list[str]], list[str]]:
     return ignore
 
 
-def _signature(root: Path) -> list[tuple[str, int, int, int, int]]:
-    """What changes when anything under `root` does: each entry's path, inode, mode, size and
-    modification time."""
+def _signature(root: Path) -> list[tuple[str, int, int, int, int, int]]:
+    """What changes when anything under `root` does: each entry's path, inode, mode, size,
+    modification time and change time (which no program can set back)."""
     found = []
     for folder, folders, files in os.walk(root):
         for name in [*folders, *files]:
             path = os.path.join(folder, name)
             info = os.lstat(path)
-            found.append((path, info.st_ino, info.st_mode, info.st_size, info.st_mtime_ns))
+            found.append(
+                (path, info.st_ino, info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+            )
     return sorted(found)
 
 
@@ -175,7 +177,7 @@ class ReplaySession:
         # The loopback bases each root's pages were served at, since it was made.
         self._bases: dict[Path, tuple[str, ...]] = {}
         # The kept end state each root holds, as it was when it was kept or restored.
-        self._holds: dict[Path, tuple[str, list[tuple[str, int, int, int, int]]]] = {}
+        self._holds: dict[Path, tuple[str, list[tuple[str, int, int, int, int, int]]]] = {}
         # How many times each page's script ran in this process: a kept end state is not rerun.
         self.runs: Counter[str] = Counter()
 

@@ -226,7 +226,24 @@ def read_runbook(
         or selection.near_miss(header.lang, header.title)
     ]
     located: list[SourceError] = []  # each at a line of the page
-    shown, missing = _pair(fences.fences, rendering.fences)
+    pairs, missing = _pair(fences.fences, rendering.fences)
+    shown = [(fence, rendered) for fence, rendered in pairs if rendered.shown]
+    errors += [
+        SourceError(
+            fence.line,
+            "this command block is hidden by HTML above it that never closes (a comment, a tag "
+            "or a <script>, say): a reader sees none of it; close what is open, or mark the "
+            'block skip="why"',
+        )
+        for fence, rendered in pairs
+        if rendered.cut_off
+        and fence is not None
+        and not _skipped(fence)
+        and (
+            selection.selects(rendered.lang, rendered.title)
+            or selection.near_miss(rendered.lang, rendered.title)
+        )
+    ]
     for fence in missing:
         if selection.selects(fence.lang, fence.title):
             errors.append(
@@ -290,13 +307,13 @@ def _pair(
 ) -> tuple[list[tuple[Fence | None, RenderedFence]], list[Fence]]:
     """Pair the source's fences with the render's, in order.
 
-    Return the shown ones, each with its source fence (None for one the source does not hold,
-    such as a macro's output), and the source's fences that the render does not have.
+    Return the rendered ones, each with its source fence (None for one the source does not
+    hold, such as a macro's output), and the source's fences that the render does not have.
     """
     keys = [(f.lang, f.title, f.text) for f in fences]
     seen = [(r.lang, r.title, r.text) for r in rendered]
     if keys == seen:  # the page rendered as written: the common case
-        return [(f, r) for f, r in zip(fences, rendered, strict=True) if r.shown], []
+        return list(zip(fences, rendered, strict=True)), []
     pairs: list[tuple[Fence | None, RenderedFence]] = []
     missing: list[Fence] = []
     matcher = difflib.SequenceMatcher(None, keys, seen, autojunk=False)
@@ -306,7 +323,7 @@ def _pair(
         else:
             pairs += [(None, r) for r in rendered[start:end]]
             missing += fences[first:last]
-    return [(fence, r) for fence, r in pairs if r.shown], missing
+    return pairs, missing
 
 
 def _markers(commands: Sequence[str], others: Iterable[str]) -> frozenset[str]:

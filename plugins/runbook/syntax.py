@@ -6,17 +6,20 @@ of these: it only warns about an unfinished here-document and takes a final back
 So each step is parsed as the body of a function of its own: anything left open swallows the
 function's closing brace, which bash does report.
 
-Steps are parsed in one `bash -n`, which reads them as they come: a build goes on rendering
-pages while bash parses the steps of the pages before. Two broken steps could mend each other in
-one text, so some steps are parsed alone, and bash decides: those the shell lexer finds open,
-and those with a `{` or `}` word, the only tokens that could close one step's function and open
-the next one's (any other construct left open meets its function's `}` and fails). A failing
-batch is split until each error belongs to one step.
+Steps are parsed in one bash, which reads them as they come: a build goes on rendering pages
+while bash parses the steps of the pages before. Two broken steps could mend each other in one
+text (the first leaving open what the second closes), so bash prints back what it parsed
+(`--pretty-print`, bash 5.2 and later) and each step's function must stand at the top level,
+under its own name, which holds a nonce no page can know. A batch that fails either way is split
+until each error belongs to one step, which bash then parses alone. A bash without
+`--pretty-print` parses every step alone: slower, as sure.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -26,20 +29,31 @@ from runbook.errors import SourceError
 from runbook.placeholders import stray_brace, unfinished
 from runbook.steps import Step
 
-_WRAPPER_LINES = 2  # `runbook_check() {` and `:` stand before a step's first line
+_WRAPPER_LINES = 2  # `runbook_check_...() {` and `:` stand before a step's first line
 # bash names itself, then the line: `/usr/bin/bash: line 3: syntax error near ...`.
 _LINE = re.compile(r"^(?:.*?: )?line (\d+): (.*)$")
 _ONE_WORD = re.compile(r"(?<![<\w])<[A-Za-z][\w.-]*>")
-# A `{` or `}` word, wherever it is (quoted too): more steps than need it are parsed alone.
-_BRACE_WORD = re.compile(r"(?<![^\s;&|()])[{}](?![^\s;&|()<>])")
+_MENDED = "steps mend one another: bash parses them together, not each alone"
 
 
-def _text(steps: Sequence[Step]) -> str:
-    return "".join(f"runbook_check() {{\n:\n{step.script}\n}}\n" for step in steps)
+def _text(steps: Sequence[Step], nonce: str, first: int = 0) -> str:
+    """The steps, each the body of a function named after the nonce and its place."""
+    return "".join(
+        f"runbook_check_{nonce}_{number}() {{\n:\n{step.script}\n}}\n"
+        for number, step in enumerate(steps, first)
+    )
 
 
-def _bash() -> list[str]:
-    return [shutil.which("bash") or "/bin/bash", "-O", "extglob", "-n"]
+def _bash(*options: str) -> list[str]:
+    # Long options come first: bash takes them before its one-letter ones only.
+    return [shutil.which("bash") or "/bin/bash", *options, "-O", "extglob"]
+
+
+@functools.cache
+def _pretty_prints() -> bool:
+    """Whether this bash can print back what it parsed (5.2 and later)."""
+    done = subprocess.run(_bash("--pretty-print"), input="", capture_output=True, check=False)
+    return done.returncode == 0
 
 
 def _verdict(returncode: int, stderr: str) -> str | None:
@@ -51,12 +65,27 @@ def _verdict(returncode: int, stderr: str) -> str | None:
     return said or "bash cannot parse this block"
 
 
+def _whole(printed: str, nonce: str, count: int) -> bool:
+    """Whether bash's print of a batch of `count` steps has each step's function at the top
+    level, in order: none swallowed by a step before it."""
+    names = re.findall(rf"^runbook_check_{nonce}_(\d+) \(\) $", printed, re.M)
+    return names == [str(number) for number in range(count)]
+
+
 def _parse(steps: Sequence[Step]) -> str | None:
-    """Return what bash says about the steps, or None when it parses them without a word."""
-    result = subprocess.run(
-        _bash(), input=_text(steps), capture_output=True, text=True, check=False
+    """Return what bash says about the steps, or None when it parses each of them whole."""
+    nonce = secrets.token_hex(8)
+    text = _text(steps, nonce)
+    result = subprocess.run(_bash("-n"), input=text, capture_output=True, text=True, check=False)
+    said = _verdict(result.returncode, result.stderr)
+    if said is not None or len(steps) == 1:
+        return said
+    printed = subprocess.run(
+        _bash("--pretty-print"), input=text, capture_output=True, text=True, check=False
     )
-    return _verdict(result.returncode, result.stderr)
+    if printed.returncode != 0 or not _whole(printed.stdout, nonce, len(steps)):
+        return _MENDED
+    return None
 
 
 def _error(step: Step, said: str) -> SourceError:
@@ -94,39 +123,43 @@ def _error(step: Step, said: str) -> SourceError:
 
 
 class StepCheck:
-    """Checks steps as they come, with one `bash -n` that parses them while the caller goes on."""
+    """Checks steps as they come, with one bash that parses them while the caller goes on."""
 
     def __init__(self) -> None:
         self.steps: list[Step] = []
         self.alone: list[Step] = []
+        self._nonce = secrets.token_hex(8)
         self._bash: subprocess.Popen[str] | None = None
-        # bash's stderr, of any length; open until `errors` reads it and closes it.
+        # What bash prints back and says, of any length; open until `errors` reads them.
+        self._printed = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
         self._said = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
         self._cut = False  # bash stopped reading (at an error): the batch is not parsed whole
 
     def add(self, steps: Iterable[Step]) -> None:
         """Take more steps to check; skipped steps do not run, so they are not checked."""
-        text = []
+        batch = []
         for step in steps:
             if step.skip is not None:
                 continue
-            if _BRACE_WORD.search(step.script) or unfinished(step.script) is not None:
+            if not _pretty_prints() or unfinished(step.script) is not None:
                 self.alone.append(step)
             else:
-                self.steps.append(step)
-                text.append(_text([step]))
-        if not text or self._cut:
+                batch.append(step)
+        if not batch or self._cut:
+            self.steps += batch
             return
         if self._bash is None:
             self._bash = subprocess.Popen(
-                _bash(),
+                _bash("--pretty-print"),
                 stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
+                stdout=self._printed,
                 stderr=self._said,
                 text=True,
             )
+        text = _text(batch, self._nonce, len(self.steps))
+        self.steps += batch
         try:
-            self._bash.stdin.write("".join(text))  # type: ignore[union-attr]
+            self._bash.stdin.write(text)  # type: ignore[union-attr]
         except BrokenPipeError:
             self._cut = True
 
@@ -140,13 +173,19 @@ class StepCheck:
                 self._cut = True
             returncode = self._bash.wait()
             self._said.seek(0)
-            said = _verdict(returncode, self._said.read()) or (
-                "bash stopped reading" if self._cut else None
-            )
+            self._printed.seek(0)
+            said = _verdict(returncode, self._said.read())
+            if said is None and (
+                self._cut or not _whole(self._printed.read(), self._nonce, len(self.steps))
+            ):
+                said = _MENDED
         self._said.close()
+        self._printed.close()
         failing: dict[int, str] = {}
         if said is not None:
             _bisect(self.steps, failing)
+            if not failing and self.steps:  # each parses alone, not all together: say so
+                failing[id(self.steps[0])] = said
         for step in self.alone:
             if (alone := _parse([step])) is not None:
                 failing[id(step)] = alone
