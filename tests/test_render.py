@@ -6,6 +6,7 @@ blocks a reader sees and the position of the tabs around each.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -144,6 +145,13 @@ def agree(text: str, renders: object) -> list[Block]:
     """Assert the recorder and the HTML agree on `text`; return the blocks shown."""
     html, rendering = renders(text)  # type: ignore[operator]
     theirs = [block for block in html_blocks(html) if block.lang != "text"]
+    if rendering.tabs_unsure:
+        # HTML written unevenly in a tab: a page whose steps are in tabs is refused (see
+        # test_steps), as browsers repair it each their own way. What shows still agrees.
+        theirs = [dataclasses.replace(block, tabs=()) for block in theirs]
+        ours = [dataclasses.replace(block, tabs=()) for block in shown(rendering)]
+        assert ours == theirs
+        return theirs
     assert shown(rendering) == theirs
     return theirs
 

@@ -417,3 +417,15 @@ def test_blocks_the_page_shows_in_another_order_are_an_error(
     moved = "p.md:10: the script holds this command block, but the rendered page does not show it"
     assert f"{moved} as a command" in said, said
     assert any("the script does not hold ('rmdir work'" in error for error in said), said
+
+
+def test_html_written_unevenly_in_a_tab_is_an_error(read: Read) -> None:
+    """A `</div>` of its own in a tab closes the tab in a browser: the blocks after it show in
+    no tab, or another, whatever the Markdown says. The page says so, at its first tabbed step."""
+    text = page(
+        '=== "GitHub"\n\n' + command("echo github", indent="    ") + "\n    Text.\n    </div>",
+        '=== "GitLab"\n\n' + command("echo gitlab", indent="    "),
+    )
+    (error,) = read(text).errors
+    assert error.line == 5  # the GitHub tab's block
+    assert "opens and closes tags unevenly" in error.message

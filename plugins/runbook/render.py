@@ -36,6 +36,9 @@ _SHORTCODE = re.compile(r":([\w+-]+):")
 # The icon sets Material ships: an icon-only tab is named after the icon, without its set.
 _ICON_SET = re.compile(r"^(?:material|simple|fontawesome-(?:brands|regular|solid)|octicons)-")
 _ICON_SIZE = re.compile(r"-(?:16|24)$")
+_CONTAINER = re.compile(
+    r"<(/?)(div|details|section|article|aside|blockquote|figure|main|nav)(?![^\s/>])", re.I
+)
 # Each code block's first tag carries its key through to the final HTML, and no further.
 _FIRST_TAG = re.compile(r"^<[A-Za-z][^\s/>]*")
 # With a nonce of the render's own, which no page can write by chance or on purpose.
@@ -81,6 +84,9 @@ class Rendering:
     # in the order of `order` (by key): the page's order, which footnotes, say, may change.
     html: str | None = None
     order: tuple[int, ...] = ()
+    # HTML written inside a tab opens and closes containers unevenly: a browser's tabs may not
+    # be the element tree's.
+    tabs_unsure: bool = False
 
 
 def tab_label(raw: str) -> str:
@@ -250,8 +256,22 @@ class _Shown(Treeprocessor):
                 raw = self.stash[key]
                 if isinstance(raw, Element):
                     self.walk(raw, tabs)
-                elif "\x02" in raw:  # raw HTML around more blocks
+                    continue
+                if tabs and _uneven(raw):
+                    self.rendering.tabs_unsure = True
+                if "\x02" in raw:  # raw HTML around more blocks
                     self.placeholders(_PLACEHOLDER.finditer(raw), tabs, (*within, key))
+
+
+def _uneven(html: str) -> bool:
+    """Whether `html` opens a container (`<div>`, `<details>`, ...) it does not close, or closes
+    one it did not open: in a tab, that moves what follows into another tab, or out of it."""
+    if "<" not in html:
+        return False
+    depth: dict[str, int] = {}
+    for end, name in _CONTAINER.findall(html):
+        depth[name.lower()] = depth.get(name.lower(), 0) + (-1 if end else 1)
+    return any(depth.values())
 
 
 class _Visible(Postprocessor):

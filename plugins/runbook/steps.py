@@ -296,6 +296,17 @@ def read_runbook(
             located.append(SourceError(error.line, error.message, path))
     located += [SourceError(e.line + offset, e.message, path) for e in errors]
     located += _twin_tabs(steps, rendering.tab_sets)
+    tabbed = next((step for step in steps if step.tabs), None)
+    if rendering.tabs_unsure and tabbed is not None:
+        located.append(
+            SourceError(
+                tabbed.line,
+                "HTML written in this page's content tabs opens and closes tags unevenly (a "
+                "<div> or </div> on its own, say): a browser may show command blocks in other "
+                "tabs than the Markdown says; balance the HTML",
+                path,
+            )
+        )
     runbook = Runbook(
         path, tuple(steps), _variants(steps, rendering.tab_sets), settings or PageSettings()
     )
