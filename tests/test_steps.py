@@ -364,12 +364,25 @@ def test_each_step_is_a_shown_fence_of_the_source(
         pytest.param("<SCRIPT>window.x = 1;</script\n>", id="end-tag-case-and-newline"),
         pytest.param("<p>x <xmp><!--</xmp> y</p>", id="xmp-holds-text"),
         pytest.param("<noscript><!--</noscript>", id="noscript-holds-text"),
+        pytest.param('<script>a</script x="><!--">', id="end-tag-quoted-attribute"),
+        pytest.param("<p>I </3 you <!-- so much ></p>", id="bogus-comment-holds-comment-start"),
+        pytest.param("<p><script\u00a0x>y</p>", id="no-break-space-makes-no-script"),
     ],
 )
 def test_raw_text_ends_where_browsers_end_it(read: Read, html: str) -> None:
     """What comes after a script, an xmp or a noscript is shown, however its end tag is
-    written, and a `<!--` inside it opens no comment."""
-    assert steps_of(read, page(html, command("touch shown"))) == ["touch shown"]
+    written, and a `<!--` inside it, or inside a bogus comment, opens no comment."""
+    text = page(html, command("touch shown"), "<!-- a comment that closes -->")
+    assert steps_of(read, text) == ["touch shown"]
+
+
+def test_a_block_hidden_after_a_script_holding_a_comment_start_is_an_error(read: Read) -> None:
+    """Browsers end a script that holds `<!--` by rules of their own: a block hidden after one
+    may be shown, so it is an error rather than a guess."""
+    html = "<script>\n// <!-- <script>\n</script>\n<!--\n</script>"
+    errors = errors_of(read, page(html, command("touch maybe"), "<!-- -->"))
+    assert [line for line, _ in errors] == [9]
+    assert "hidden by HTML other than a plain <!-- comment -->" in errors[0][1]
 
 
 def test_a_block_hidden_by_html_left_open_is_an_error(read: Read) -> None:
@@ -379,9 +392,9 @@ def test_a_block_hidden_by_html_left_open_is_an_error(read: Read) -> None:
     assert errors_of(read, text) == [
         (
             7,
-            "this command block is hidden by HTML above it that never closes (a comment, a tag "
-            "or a <script>, say): a reader sees none of it; close what is open, or mark the "
-            'block skip="why"',
+            "this command block is hidden by HTML other than a plain <!-- comment --> (one "
+            "left open, a <script>, <template> or the like): browsers read such HTML each "
+            'their own way; fix the HTML, or mark the block skip="why"',
         )
     ]
 

@@ -193,3 +193,19 @@ def test_a_bash_without_pretty_print_parses_each_step_alone(
         "p.md:4",
         "p.md:14",
     ]
+
+
+def test_a_brace_that_ends_its_block_early_is_an_error() -> None:
+    """A `}` that closes no `{` of its block ends the block for bash; what follows would run
+    outside it, or not at all (here a function that nothing calls). bash parses it without a
+    word, so the lexer says so."""
+    errors = check_steps(steps("echo a\n}\nx() {\necho never-runs", "echo c"))
+    assert [(e.line, e.message.split(":")[0]) for e in errors] == [
+        (5, "this } closes no { of this block")
+    ]
+
+
+@pytest.mark.parametrize("code", ["echo }", "f() { echo; }", "cat <<EOF\n}\nEOF", "echo '\n}'"])
+def test_a_brace_that_is_no_command_is_no_error(code: str) -> None:
+    """A `}` that is an argument, closes a group of the block, or is text, is fine."""
+    assert check_steps(steps(code)) == []

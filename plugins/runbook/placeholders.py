@@ -287,7 +287,7 @@ class _Lexer:
                 self.push("group", i)
             elif state == "group":
                 self.pop()
-            elif self.stray is None:
+            elif self.stray is None and self._command_start(i):
                 self.stray = i
         elif two == "$(":
             self.push("sub", i)
@@ -314,6 +314,11 @@ class _Lexer:
         elif char == "\n" and self.heredocs:
             return 0
         return 1
+
+    def _command_start(self, i: int) -> bool:
+        """Whether a command may start at `i`: first on its line, or after `;`, `&` or `|`."""
+        before = self.code[:i].rstrip(" \t")
+        return not before or before[-1] in "\n;&|"
 
     def _alone(self, i: int) -> bool:
         """Whether the brace at `i` is a word of its own, as a group's braces are."""

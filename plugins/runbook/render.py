@@ -29,15 +29,50 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
 
 from runbook.fences import Headed, Header, Unread, superfences
-from runbook.hidden import visible
+from runbook.hidden import tags, visible
 
 _PLACEHOLDER = re.compile(re.escape(HTML_PLACEHOLDER).replace("%s", r"([0-9]+)"))
 _SHORTCODE = re.compile(r":([\w+-]+):")
 # The icon sets Material ships: an icon-only tab is named after the icon, without its set.
 _ICON_SET = re.compile(r"^(?:material|simple|fontawesome-(?:brands|regular|solid)|octicons)-")
 _ICON_SIZE = re.compile(r"-(?:16|24)$")
-_CONTAINER = re.compile(
-    r"<(/?)(div|details|section|article|aside|blockquote|figure|main|nav)(?![^\s/>])", re.I
+_CONTAINERS = frozenset(
+    [
+        "div",
+        "details",
+        "section",
+        "article",
+        "aside",
+        "blockquote",
+        "figure",
+        "main",
+        "nav",
+        "header",
+        "footer",
+    ]
+)
+_IMPLIED = frozenset(
+    [
+        "li",
+        "dd",
+        "dt",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "caption",
+        "colgroup",
+        "col",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "select",
+        "option",
+        "optgroup",
+    ]
 )
 # Each code block's first tag carries its key through to the final HTML, and no further.
 _FIRST_TAG = re.compile(r"^<[A-Za-z][^\s/>]*")
@@ -69,8 +104,8 @@ class RenderedFence(Headed):
     key: int
     shown: bool = False
     tabs: tuple[Tab, ...] = ()
-    # Placed, but hidden by HTML left open above it (a comment that never closes, say).
-    cut_off: bool = False
+    # Placed, but hidden by HTML other than a plain comment: browsers may read it otherwise.
+    doubtful: bool = False
 
 
 @dataclass
@@ -205,6 +240,7 @@ class _Shown(Treeprocessor):
         if not self.by_key:
             return
         self.stash = self.md.htmlStash.rawHtmlBlocks
+        self.written: list[list[str]] = []
         self.walk(root, ())
 
     def walk(self, element: Element, tabs: tuple[Tab, ...]) -> None:
@@ -235,7 +271,10 @@ class _Shown(Treeprocessor):
         # or its place, and a block with no tab set markup around it is walked as it is.
         for index, block in enumerate(blocks):
             label = labels[index] if index < len(labels) else str(index + 1)
+            self.written.append([])  # the HTML an author wrote in this tab, in page order
             self.walk(block, (*tabs, Tab(group, label, index)))
+            if _uneven("".join(self.written.pop())):
+                self.rendering.tabs_unsure = True
 
     def _label(self, label: Element) -> str:
         return tab_label(self.labels.get(label, label.text or ""))
@@ -257,20 +296,24 @@ class _Shown(Treeprocessor):
                 if isinstance(raw, Element):
                     self.walk(raw, tabs)
                     continue
-                if tabs and _uneven(raw):
-                    self.rendering.tabs_unsure = True
+                for written in self.written:
+                    written.append(raw)
                 if "\x02" in raw:  # raw HTML around more blocks
                     self.placeholders(_PLACEHOLDER.finditer(raw), tabs, (*within, key))
 
 
 def _uneven(html: str) -> bool:
-    """Whether `html` opens a container (`<div>`, `<details>`, ...) it does not close, or closes
-    one it did not open: in a tab, that moves what follows into another tab, or out of it."""
-    if "<" not in html:
-        return False
+    """Whether HTML written in one tab may move what follows it into another tab, or out of
+    it, in a browser: a container (`<div>`, `<details>`, ...) it closes before it opens, or
+    leaves open; or any list or table tag, which browsers close and move on rules of their own."""
     depth: dict[str, int] = {}
-    for end, name in _CONTAINER.findall(html):
-        depth[name.lower()] = depth.get(name.lower(), 0) + (-1 if end else 1)
+    for end, name in tags(html):
+        if name in _IMPLIED:
+            return True
+        if name in _CONTAINERS:
+            depth[name] = depth.get(name, 0) + (-1 if end else 1)
+            if depth[name] < 0:
+                return True
     return any(depth.values())
 
 
@@ -298,8 +341,7 @@ class _Visible(Postprocessor):
                 continue  # a block the mark could not reach stays as placed
             hidden = fence.shown and fence.key not in seen
             fence.shown = fence.shown and fence.key in seen
-            opened = shown.open_from
-            fence.cut_off = hidden and opened is not None and marks[fence.key] > opened
+            fence.doubtful = hidden and shown.kind_at(marks[fence.key]) != "comment"
         placed = {fence.key for fence in self.rendering.fences if fence.shown}
         self.rendering.order = tuple(key for key in order if key in placed)
         html = _MARKS.sub(lambda found: "" if found[1] == self.nonce else found[0], text)

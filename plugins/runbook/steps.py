@@ -231,12 +231,12 @@ def read_runbook(
     errors += [
         SourceError(
             fence.line,
-            "this command block is hidden by HTML above it that never closes (a comment, a tag "
-            "or a <script>, say): a reader sees none of it; close what is open, or mark the "
-            'block skip="why"',
+            "this command block is hidden by HTML other than a plain <!-- comment --> (one "
+            "left open, a <script>, <template> or the like): browsers read such HTML each "
+            'their own way; fix the HTML, or mark the block skip="why"',
         )
         for fence, rendered in pairs
-        if rendered.cut_off
+        if rendered.doubtful
         and fence is not None
         and not _skipped(fence)
         and (

@@ -34,6 +34,7 @@ _WRAPPER_LINES = 2  # `runbook_check_...() {` and `:` stand before a step's firs
 _LINE = re.compile(r"^(?:.*?: )?line (\d+): (.*)$")
 _ONE_WORD = re.compile(r"(?<![<\w])<[A-Za-z][\w.-]*>")
 _MENDED = "steps mend one another: bash parses them together, not each alone"
+_STRAY = "a stray brace"
 
 
 def _text(steps: Sequence[Step], nonce: str, first: int = 0) -> str:
@@ -90,6 +91,13 @@ def _parse(steps: Sequence[Step]) -> str | None:
 
 def _error(step: Step, said: str) -> SourceError:
     """Turn what bash said about one step alone into an error at the step's line."""
+    if said == _STRAY:
+        return SourceError(
+            step.line + (stray_brace(step.script) or 1),
+            "this } closes no { of this block: bash ends the block here and reads on outside "
+            "it, so the rest of the block would not run as written",
+            step.path,
+        )
     problem = unfinished(step.script)
     if problem is not None:
         line, message = problem
@@ -141,7 +149,8 @@ class StepCheck:
         for step in steps:
             if step.skip is not None:
                 continue
-            if not _pretty_prints() or unfinished(step.script) is not None:
+            open_or_stray = unfinished(step.script) or stray_brace(step.script)
+            if not _pretty_prints() or open_or_stray is not None:
                 self.alone.append(step)
             else:
                 batch.append(step)
@@ -189,6 +198,8 @@ class StepCheck:
         for step in self.alone:
             if (alone := _parse([step])) is not None:
                 failing[id(step)] = alone
+            elif stray_brace(step.script) is not None:  # it ends its function, and bash parses on
+                failing[id(step)] = _STRAY
         steps = sorted([*self.steps, *self.alone], key=lambda step: (step.path, step.line))
         return [_error(step, failing[id(step)]) for step in steps if id(step) in failing]
 
