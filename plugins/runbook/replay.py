@@ -10,17 +10,16 @@ step left behind holding its output cannot keep the replay waiting.
 from __future__ import annotations
 
 import os
-import queue
 import secrets
+import selectors
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Literal
+from typing import Literal
 
 from runbook import reaper
 from runbook.sandbox import Sandbox
@@ -192,38 +191,68 @@ class _Ledger:
         return self.runs
 
 
-def _read(stream: IO[str], into: queue.Queue[tuple[str, str | None]], name: str) -> None:
-    for line in stream:
-        into.put((name, line))
-    into.put((name, None))
+class _Output:
+    """The script's three outputs (stdout, stderr and the events), read line by line as they
+    come, in this thread."""
+
+    def __init__(self, streams: Mapping[str, int]) -> None:
+        self.selector = selectors.DefaultSelector()
+        self.partial: dict[int, bytes] = {}
+        for name, fd in streams.items():
+            self.selector.register(fd, selectors.EVENT_READ, name)
+            self.partial[fd] = b""
+
+    @property
+    def open(self) -> bool:
+        return bool(self.partial)
+
+    def lines(self, timeout: float) -> Iterator[tuple[str, str]]:
+        """The (stream, line) pairs that are ready within `timeout`; an output's last line, with
+        no newline, comes when it closes."""
+        for key, _ in self.selector.select(timeout):
+            fd, data = key.fd, os.read(key.fd, 65536)
+            if data:
+                *whole, self.partial[fd] = (self.partial[fd] + data).split(b"\n")
+            else:
+                whole, last = [], self.partial.pop(fd)
+                self.selector.unregister(fd)
+                os.close(fd)
+            for line in whole:
+                yield key.data, line.decode(errors="replace") + "\n"
+            if not data and last:
+                yield key.data, last.decode(errors="replace")
+
+    def close(self) -> None:
+        for fd in self.partial:
+            os.close(fd)
+        self.selector.close()
 
 
 def _launch(
     path: str, sandbox: Sandbox, values: Mapping[str, str], token: str
-) -> tuple[subprocess.Popen[str], queue.Queue[tuple[str, str | None]], int]:
-    """Start bash on the script at `path` under the reaper; return the process, the queue its
-    outputs' lines come in (stdout, stderr, events; None when one closes), and their number."""
-    events_read, events_write = os.pipe()
+) -> tuple[subprocess.Popen[bytes], _Output]:
+    """Start bash on the script at `path` under the reaper; return the process and its output."""
+    (stdout, out), (stderr, err), (events, events_write) = os.pipe(), os.pipe(), os.pipe()
     bash = shutil.which("bash") or "/bin/bash"
-    process = subprocess.Popen(
-        [sys.executable, "-I", "-S", reaper.__file__, str(events_write), token, bash, path],
-        cwd=sandbox.workdir,
-        env={**sandbox.env, **values, "RUNBOOK_EVENTS": token},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        pass_fds=(events_write,),
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
-    os.close(events_write)
-    lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
-    events = os.fdopen(events_read, encoding="utf-8", errors="replace")
-    streams = {"stdout": process.stdout, "stderr": process.stderr, "events": events}
-    for name, stream in streams.items():
-        threading.Thread(target=_read, args=(stream, lines, name), daemon=True).start()
-    return process, lines, len(streams)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-S", reaper.__file__, str(events_write), token, bash, path],
+            cwd=sandbox.workdir,
+            env={**sandbox.env, **values, "RUNBOOK_EVENTS": token},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            pass_fds=(events_write,),
+            start_new_session=True,
+        )
+    except BaseException:
+        for fd in (stdout, stderr, events):
+            os.close(fd)
+        raise
+    finally:
+        for fd in (out, err, events_write):
+            os.close(fd)
+    return process, _Output({"stdout": stdout, "stderr": stderr, "events": events})
 
 
 def run_script(
@@ -245,15 +274,15 @@ def run_script(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(script, encoding="utf-8")
     token = secrets.token_hex(16)
-    process, lines, open_streams = _launch(str(path), sandbox, values or {}, token)
+    process, output = _launch(str(path), sandbox, values or {}, token)
     ledger = _Ledger(steps, timeouts or {}, default_timeout)
-    output: dict[str, list[str]] = {"stdout": []}
+    stdout: list[str] = []
     stderr = _Stderr(steps, token)
     leftovers: list[str] = []
     stopped = False
     closing_since: float | None = None
     try:
-        while open_streams:
+        while output.open:
             if not stopped and ledger.timed_out():
                 stopped = True
                 process.send_signal(signal.SIGTERM)  # the reaper ends bash and what it left
@@ -261,29 +290,24 @@ def run_script(
                 closing_since = closing_since or time.monotonic()
                 if time.monotonic() - closing_since > _CLOSING:
                     break
-            try:
-                name, line = lines.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            if line is None:
-                open_streams -= 1
-            elif name == "events":
-                token_seen, _, event = line.rstrip("\n").partition(" ")
-                kind, _, argument = event.partition(" ")
-                if token_seen != token:
-                    continue
-                if kind == "leftover":
-                    leftovers.append(argument)
-                else:
-                    ledger.event(kind, argument)
-                if progress is not None:
-                    progress(kind, argument)
-            else:
-                if name == "stderr":
+            for name, line in output.lines(timeout=0.05):
+                if name == "stdout":
+                    stdout.append(line)
+                elif name == "stderr":
                     stderr.add(line)
                 else:
-                    output[name].append(line)
+                    token_seen, _, event = line.rstrip("\n").partition(" ")
+                    kind, _, argument = event.partition(" ")
+                    if token_seen != token:
+                        continue
+                    if kind == "leftover":
+                        leftovers.append(argument)
+                    else:
+                        ledger.event(kind, argument)
+                    if progress is not None:
+                        progress(kind, argument)
     finally:
+        output.close()
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
         try:
@@ -300,7 +324,7 @@ def run_script(
     return Replay(
         runs,
         process.returncode,
-        "".join(output["stdout"]),
+        "".join(stdout),
         stderr.all(),
         ledger.finished,
         leftovers,
