@@ -471,6 +471,22 @@ def test_stderr_without_a_newline_hides_neither_the_next_step_nor_its_timeout(
     assert replayed.result.steps[1].stderr == "second"
 
 
+def test_long_lines_and_many_reach_the_report_whole(replay: ReplayFn) -> None:
+    """Output read in pieces is put back together: a line of megabytes without a newline (a
+    progress bar's), and many short lines, on stdout and on stderr."""
+    replayed = replay(
+        command(
+            "head -c 3000000 /dev/zero | tr '\\0' x\nhead -c 2000000 /dev/zero | tr '\\0' y >&2"
+        ),
+        command("seq 100000\nseq 50000 >&2"),
+    )
+    assert replayed.result.ok, replayed.report()
+    first, second = replayed.result.steps
+    assert replayed.result.stdout == "x" * 3_000_000 + "".join(f"{n}\n" for n in range(1, 100001))
+    assert first.stderr == "y" * 2_000_000
+    assert second.stderr == "".join(f"{n}\n" for n in range(1, 50001))
+
+
 @pytest.mark.parametrize(
     ("codes", "path", "stderr"),
     [

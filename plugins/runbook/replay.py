@@ -197,10 +197,12 @@ class _Output:
 
     def __init__(self, streams: Mapping[str, int]) -> None:
         self.selector = selectors.DefaultSelector()
-        self.partial: dict[int, bytes] = {}
+        # What each open output gave since its last newline, in pieces: a long line without a
+        # newline (a progress bar's) is joined once, not again at each read.
+        self.partial: dict[int, list[bytes]] = {}
         for name, fd in streams.items():
             self.selector.register(fd, selectors.EVENT_READ, name)
-            self.partial[fd] = b""
+            self.partial[fd] = []
 
     @property
     def open(self) -> bool:
@@ -210,17 +212,21 @@ class _Output:
         """The (stream, line) pairs that are ready within `timeout`; an output's last line, with
         no newline, comes when it closes."""
         for key, _ in self.selector.select(timeout):
-            fd, data = key.fd, os.read(key.fd, 65536)
-            if data:
-                *whole, self.partial[fd] = (self.partial[fd] + data).split(b"\n")
-            else:
-                whole, last = [], self.partial.pop(fd)
-                self.selector.unregister(fd)
-                os.close(fd)
+            data = os.read(key.fd, 65536)
+            if not data:
+                last = b"".join(self.partial.pop(key.fd))
+                self.selector.unregister(key.fd)
+                os.close(key.fd)
+                if last:
+                    yield key.data, last.decode(errors="replace")
+                continue
+            if b"\n" not in data:
+                self.partial[key.fd].append(data)
+                continue
+            *whole, rest = b"".join([*self.partial[key.fd], data]).split(b"\n")
+            self.partial[key.fd] = [rest] if rest else []
             for line in whole:
                 yield key.data, line.decode(errors="replace") + "\n"
-            if not data and last:
-                yield key.data, last.decode(errors="replace")
 
     def close(self) -> None:
         for fd in self.partial:
