@@ -405,6 +405,26 @@ def test_what_a_step_left_running_is_reported(replay: ReplayFn, code: str, sleep
         assert f"ended with the replay:\n    {sleep}" in replayed.report()
 
 
+def test_without_a_subreaper_what_stays_in_the_group_is_still_ended() -> None:
+    """Where the kernel refuses to make the reaper a subreaper, what a step left in bash's
+    process group is still found, reported and ended: no fast path skips the search."""
+    # bash exits leaving a sleep in its group; the sleep goes to init, out of this process's
+    # reach but for the group.
+    code = (
+        "import subprocess\n"
+        "from runbook import reaper\n"
+        "bash = subprocess.Popen(['bash', '-c', 'sleep 307.5 & exit 0'], start_new_session=True,\n"
+        "                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "bash.wait()\n"
+        "print(reaper._sweep(bash.pid, subreaper=False))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "['sleep 307.5']"
+    assert running("^sleep 307.5$") == []
+
+
 def test_what_ended_by_itself_is_not_reported(replay: ReplayFn) -> None:
     """A process a step left that ended before the script did (re-parented to the reaper, then
     gone) is not a leftover: nothing is reported, and nothing is left."""

@@ -66,8 +66,8 @@ def _kill(pid: int, group: bool = False) -> None:
 def _alone() -> bool:
     """Whether this process has no child left, having reaped those that had exited.
 
-    Every process the steps left is a descendant of this one, so none is left when it has no
-    child: the usual case, told without reading /proc.
+    As a subreaper, every process the steps left is a descendant of this one, so none is left
+    when it has no child: the usual case, told without reading /proc.
     """
     while True:
         try:
@@ -78,18 +78,24 @@ def _alone() -> bool:
             return False
 
 
-def _sweep(group: int) -> list[str]:
+def _sweep(group: int, subreaper: bool) -> list[str]:
     """Kill what is left of bash's process group, and every process re-parented here; return
-    the command lines of those still running, read before each is killed (they die with it)."""
+    the command lines of those still running, read before each is killed (they die with it).
+
+    Without being a subreaper (the kernel refused), what left the group is out of reach, but
+    what stayed in it is still found, in /proc.
+    """
     me, seen, commands = os.getpid(), set(), []
     for _ in range(1000):  # a process that keeps forking cannot hold the replay forever
-        if _alone():
+        if subreaper and _alone():
             break
         left = [
             (pid, parent)
             for pid, state, parent, pgrp in _processes()
             if pid != me and (parent == me or (pgrp == group and state != "Z"))
         ]
+        if not left:
+            break
         for pid, _ in left:
             if pid not in seen and (command := _command(pid)):
                 commands.append(command)
@@ -107,7 +113,7 @@ def _sweep(group: int) -> list[str]:
 def main() -> int:
     events, token, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    subreaper = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     if events != 3:
         os.dup2(events, 3)
         os.close(events)
@@ -119,7 +125,7 @@ def main() -> int:
         os.setpgid(pid, pid)
     _signal.signal(SIGTERM, lambda signum, frame: _kill(pid, group=True))
     _, status = os.waitpid(pid, 0)
-    for leftover in _sweep(pid):
+    for leftover in _sweep(pid, subreaper):
         with _Ignoring(OSError):
             os.write(3, f"{token} leftover {leftover}\n".encode())
     code = os.waitstatus_to_exitcode(status)
