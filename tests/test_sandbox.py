@@ -408,12 +408,13 @@ def test_what_a_step_left_running_is_reported(replay: ReplayFn, code: str, sleep
 def test_without_a_subreaper_what_stays_in_the_group_is_still_ended() -> None:
     """Where the kernel refuses to make the reaper a subreaper, what a step left in bash's
     process group is still found, reported and ended: no fast path skips the search."""
-    # bash exits leaving a sleep in its group; the sleep goes to init, out of this process's
-    # reach but for the group.
+    # bash exits leaving a sleep in its group, once it runs as `sleep`; the sleep goes to init,
+    # out of this process's reach but for the group.
+    left = "sleep 307.5 & until pgrep -f '^sleep 307.5$' >/dev/null; do sleep 0.01; done"
     code = (
         "import subprocess\n"
         "from runbook import reaper\n"
-        "bash = subprocess.Popen(['bash', '-c', 'sleep 307.5 & exit 0'], start_new_session=True,\n"
+        f"bash = subprocess.Popen(['bash', '-c', {left!r}], start_new_session=True,\n"
         "                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
         "bash.wait()\n"
         "print(reaper._sweep(bash.pid, subreaper=False))\n"
