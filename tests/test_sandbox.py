@@ -410,7 +410,7 @@ def test_without_a_subreaper_what_stays_in_the_group_is_still_ended() -> None:
     process group is still found, reported and ended: no fast path skips the search."""
     # bash exits leaving a sleep in its group, once it runs as `sleep`; the sleep goes to init,
     # out of this process's reach but for the group.
-    left = "sleep 307.5 & until pgrep -f '^sleep 307.5$' >/dev/null; do sleep 0.01; done"
+    left = "sleep 308.25 & until pgrep -f '^sleep 308.25$' >/dev/null; do sleep 0.01; done"
     code = (
         "import subprocess\n"
         "from runbook import reaper\n"
@@ -422,8 +422,8 @@ def test_without_a_subreaper_what_stays_in_the_group_is_still_ended() -> None:
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    assert done.stdout.strip() == "['sleep 307.5']"
-    assert running("^sleep 307.5$") == []
+    assert done.stdout.strip() == "['sleep 308.25']"
+    assert running("^sleep 308.25$") == []
 
 
 def test_what_ended_by_itself_is_not_reported(replay: ReplayFn) -> None:
