@@ -56,6 +56,7 @@ NOT_RUN_HERE = (
     "npm ",
     "cp ",
     "node ",
+    "rm -r package",
     "python -m benchmarks",
     ". .venv/bin/activate",
 )
@@ -107,3 +108,12 @@ def test_shown_command_works_in_a_new_shell(command: str, copy: Path, tmp_path: 
         ["bash", "-c", command], cwd=copy, env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+
+
+def test_the_vendored_mermaid_is_the_version_its_file_names() -> None:
+    """The README's update writes VERSION from the package it copies the script from: the two
+    agree, and VERSION is not left empty."""
+    vendor = PROJECT / "docs" / "assets" / "vendor" / "mermaid"
+    version = (vendor / "VERSION").read_text(encoding="utf-8").strip()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), version
+    assert f'version:"{version}"' in (vendor / "mermaid.min.js").read_text(encoding="utf-8")
