@@ -97,8 +97,8 @@ class Clock:
 
 def _instrument(events: Clock, extension: Clock) -> None:
     """Time the plugin's event handlers, and the Markdown extension its `on_config` adds."""
-    from runbook.fences import superfences
-    from runbook.plugin import RunbookPlugin
+    from runbook.adapters.plugin import RunbookPlugin
+    from runbook.reading.fences import superfences
 
     for name in [name for name in vars(RunbookPlugin) if name.startswith("on_")]:
         setattr(RunbookPlugin, name, events.wrap(getattr(RunbookPlugin, name)))

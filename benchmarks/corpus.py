@@ -106,7 +106,7 @@ PLUGINS = f"""\
 plugins:
   - search
   - macros:
-      modules: [runbook.macros]
+      modules: [runbook.adapters.macros]
       on_error_fail: true
       on_undefined: strict
   - runbook:

@@ -19,9 +19,9 @@ from pytest_codeblocks import extract_from_buffer
 
 from benchmarks.corpus import Page
 from benchmarks.timing import cpu
-from runbook.fences import FenceReader
-from runbook.pages import read_markdown
-from runbook.plugin import selection_of
+from runbook.adapters.plugin import selection_of
+from runbook.reading.fences import FenceReader
+from runbook.reading.pages import read_markdown
 
 # A tool: its name, its pass over a page's text, and the code of the blocks it would run.
 Tool = tuple[str, Callable[[str], object], Callable[[str], list[str]]]

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from benchmarks.corpus import PROJECT, TITLE, write_site
 from benchmarks.timing import alternate, timed
-from runbook.config import RunbookConfig
-from runbook.replay import run_script
-from runbook.sandbox import Sandbox, make_sandbox
-from runbook.script import render_script
-from runbook.session import ReplaySession
-from runbook.site import load_site
-from runbook.states import build_state
-from runbook.steps import Runbook
+from runbook.adapters.config import RunbookConfig
+from runbook.adapters.site import load_site
+from runbook.reading.steps import Runbook
+from runbook.replaying.replay import run_script
+from runbook.replaying.sandbox import Sandbox, make_sandbox
+from runbook.replaying.script import render_script
+from runbook.replaying.session import ReplaySession
+from runbook.replaying.states import build_state
 
 CHAPTER = "move-the-ml-experiment-code-to-the-cloud.md"
 Times = tuple[list[tuple[float, float]], list[tuple[float, float]]]

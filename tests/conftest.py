@@ -18,13 +18,13 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from browser import browser  # noqa: F401 (the session's Chromium, for every browser test)
 from helpers import DOCS, PROJECT, write_site
+from runbook.adapters.plugin import selection_of
+from runbook.adapters.site import Site, load_site
 from runbook.errors import SourceError
-from runbook.pages import PageReading, read_markdown
-from runbook.plugin import selection_of
-from runbook.sandbox import Sandbox
-from runbook.session import PageReplay, ReplaySession, Transport
-from runbook.site import Site, load_site
-from runbook.steps import Runbook
+from runbook.reading.pages import PageReading, read_markdown
+from runbook.reading.steps import Runbook
+from runbook.replaying.sandbox import Sandbox
+from runbook.replaying.session import PageReplay, ReplaySession, Transport
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 

@@ -7,7 +7,7 @@ import re
 import textwrap
 from pathlib import Path
 
-from runbook.config import COMMAND_TITLE
+from runbook.adapters.config import COMMAND_TITLE
 
 PROJECT = Path(__file__).resolve().parents[1]
 DOCS = PROJECT / "docs"
@@ -28,7 +28,7 @@ PLUGINS = f"""\
 plugins:
   - search
   - macros:
-      modules: [runbook.macros]
+      modules: [runbook.adapters.macros]
       on_error_fail: true
       on_undefined: strict
 {RUNBOOK_PLUGIN}"""

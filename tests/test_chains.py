@@ -9,7 +9,7 @@ import pytest
 
 from conftest import Guide, assert_replayed
 from helpers import command, page
-from runbook.session import ChainError
+from runbook.replaying.session import ChainError
 
 pytestmark = pytest.mark.replay
 

@@ -12,8 +12,8 @@ import pytest
 
 from conftest import Guide
 from helpers import CHAPTER, PROJECT, command, mkdocs_yml, page, write_site
-from runbook.__main__ import main
-from runbook.script import render_script
+from runbook.adapters.cli import main
+from runbook.replaying.script import render_script
 
 TABBED = page(
     '=== ":simple-github: GitHub"\n\n' + command("gh repo create", indent="    "),

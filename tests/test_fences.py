@@ -8,7 +8,7 @@ from hypothesis import given
 from mkdocs.config.defaults import MkDocsConfig
 
 from helpers import TITLE
-from runbook.fences import FenceReader, Fences
+from runbook.reading.fences import FenceReader, Fences
 from strategies import pages
 
 CMD = f'sh title="{TITLE}"'

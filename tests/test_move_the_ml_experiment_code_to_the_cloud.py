@@ -15,8 +15,8 @@ from git import Repo
 
 from conftest import Guide, assert_replayed
 from helpers import CHAPTER, DOCS
-from runbook.sandbox import Sandbox
-from runbook.session import PageReplay
+from runbook.replaying.sandbox import Sandbox
+from runbook.replaying.session import PageReplay
 
 pytestmark = pytest.mark.replay
 

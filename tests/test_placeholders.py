@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from runbook.errors import SourceError
-from runbook.placeholders import (
+from runbook.reading.placeholders import (
     Placeholder,
     reserved,
     substitute,

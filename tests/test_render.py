@@ -16,7 +16,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.utils.meta import get_data
 
 from helpers import CHAPTER, DOCS, PROJECT, TITLE
-from runbook.render import Rendering, render, tab_label
+from runbook.reading.render import Rendering, render, tab_label
 from strategies import pages
 
 CMD = f'sh title="{TITLE}"'

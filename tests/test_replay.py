@@ -9,8 +9,8 @@ import pytest
 
 from conftest import assert_replayed
 from helpers import PROJECT
-from runbook.session import PageReplay
-from runbook.site import load_site
+from runbook.adapters.site import load_site
+from runbook.replaying.session import PageReplay
 
 
 @functools.cache

@@ -16,12 +16,12 @@ import pytest
 
 from conftest import Guide, assert_replayed, only_runbook
 from helpers import CHAPTER, PROJECT, command, page
-from runbook.pages import PageReading
-from runbook.replay import Replay, run_script
-from runbook.sandbox import BLOCKED, DATE, IDENTITY, Sandbox, make_sandbox
-from runbook.script import render_script
-from runbook.session import PageReplay
-from runbook.steps import Step
+from runbook.reading.pages import PageReading
+from runbook.reading.steps import Step
+from runbook.replaying.replay import Replay, run_script
+from runbook.replaying.sandbox import BLOCKED, DATE, IDENTITY, Sandbox, make_sandbox
+from runbook.replaying.script import render_script
+from runbook.replaying.session import PageReplay
 
 pytestmark = pytest.mark.replay
 
@@ -413,7 +413,7 @@ def test_without_a_subreaper_what_stays_in_the_group_is_still_ended() -> None:
     left = "sleep 308.25 & until pgrep -f '^sleep 308.25$' >/dev/null; do sleep 0.01; done"
     code = (
         "import subprocess\n"
-        "from runbook import reaper\n"
+        "from runbook.replaying import reaper\n"
         f"bash = subprocess.Popen(['bash', '-c', {left!r}], start_new_session=True,\n"
         "                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
         "bash.wait()\n"

@@ -12,9 +12,9 @@ import pytest
 
 from conftest import only_runbook
 from helpers import PROJECT, command, page
-from runbook.pages import PageReading
-from runbook.script import render_script, script_name
-from runbook.steps import Variant
+from runbook.reading.pages import PageReading
+from runbook.reading.steps import Variant
+from runbook.replaying.script import render_script, script_name
 
 Read = Callable[..., PageReading]
 Script = Callable[..., str]

@@ -19,8 +19,8 @@ from mkdocs.exceptions import Abort
 
 from conftest import Guide, assert_replayed, build_site, read_guide
 from helpers import CHAPTER, PROJECT, RUNBOOK_PLUGIN, TITLE, command, mkdocs_yml, page
-from runbook.script import render_script, script_name
-from runbook.states import make_bundle
+from runbook.replaying.script import render_script, script_name
+from runbook.replaying.states import make_bundle
 
 CHAPTER_HTML = CHAPTER.removesuffix(".md") + "/index.html"
 
@@ -356,9 +356,8 @@ def test_template_syntax_in_code_reaches_the_reader(
     make_site: Callable[..., Path], before: str, enabled: bool
 ) -> None:
     """Macros render the page, yet `{{ x }}`, `{% raw %}` and `${#a[@]}` in code stay verbatim."""
-    plugins = (
-        f"plugins:\n  - search\n  - macros:\n      modules: [runbook.macros]\n{RUNBOOK_PLUGIN}"
-    )
+    plugins = "plugins:\n  - search\n  - macros:\n      modules: [runbook.adapters.macros]\n"
+    plugins += RUNBOOK_PLUGIN
     plugins += f"      enabled: {str(enabled).lower()}\n"
     site = make_site({"index.md": before + TEMPLATE_LIKE}, config=mkdocs_yml(plugins))
     html = (site / "index.html").read_text(encoding="utf-8")

@@ -10,9 +10,9 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from conftest import only_runbook
 from helpers import TITLE, command, page
-from runbook.pages import PageReading, read_markdown
-from runbook.plugin import selection_of
-from runbook.steps import Selection
+from runbook.adapters.plugin import selection_of
+from runbook.reading.pages import PageReading, read_markdown
+from runbook.reading.selection import Selection
 from strategies import pages
 
 Read = Callable[..., PageReading]

@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from helpers import command, page
-from runbook import syntax
 from runbook.errors import SourceError
-from runbook.pages import PageReading
-from runbook.steps import Step
-from runbook.syntax import check_steps
+from runbook.reading import syntax
+from runbook.reading.pages import PageReading
+from runbook.reading.steps import Step
+from runbook.reading.syntax import check_steps
 
 Read = Callable[..., PageReading]
 UNFINISHED = "incomplete command: the block ends inside an unfinished if, case, loop, function"

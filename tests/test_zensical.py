@@ -2,8 +2,8 @@
 
 Zensical reads `mkdocs.yml` but skips the runbook plugin, and runs the macros itself, inside
 the Markdown render. So the scripts, downloads and manifest come from `runbook export`, the page
-template takes the download links from the manifest, and `runbook.macros`, listed as a Markdown
-extension, keeps code out of Zensical's Jinja.
+template takes the download links from the manifest, and `runbook.adapters.macros`, listed as
+a Markdown extension, keeps code out of Zensical's Jinja.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def test_the_chapter_keeps_its_features(zensical_site: Path) -> None:
 
 
 def test_macros_render_prose_and_leave_code(zensical_site: Path) -> None:
-    """Zensical's macros render prose; `runbook.macros` keeps the code verbatim."""
+    """Zensical's macros render prose; `runbook.adapters.macros` keeps the code verbatim."""
     html = (zensical_site / "code" / "index.html").read_text(encoding="utf-8")
     text = re.sub(r"<[^>]+>", "", html)
     assert "Prose: 2." in text

@@ -13,13 +13,14 @@ from typing import Any
 
 from mkdocs.utils.meta import get_data
 
-from runbook.crosscheck import check_page
 from runbook.errors import SourceError
-from runbook.fences import FenceReader
-from runbook.render import Rendering, render
-from runbook.settings import page_settings
-from runbook.steps import Runbook, Selection, read_runbook
-from runbook.syntax import check_steps
+from runbook.reading.crosscheck import check_page
+from runbook.reading.fences import FenceReader
+from runbook.reading.render import Rendering, render
+from runbook.reading.selection import Selection
+from runbook.reading.settings import page_settings
+from runbook.reading.steps import Runbook, read_runbook
+from runbook.reading.syntax import check_steps
 
 
 @dataclass

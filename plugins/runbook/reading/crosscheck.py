@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from runbook.errors import SourceError
-from runbook.hidden import visible
-from runbook.render import Rendering
-from runbook.steps import Selection, Step
+from runbook.reading.hidden import visible
+from runbook.reading.render import Rendering
+from runbook.reading.selection import Selection
+from runbook.reading.steps import Step
 
 _DIV = re.compile(r'<div class="([^"]*)"[^>]*>')
 _TITLE = re.compile(r'<span class="filename">(.*?)</span>', re.S)

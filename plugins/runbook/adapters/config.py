@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config, ValidationError
 
-SHELL_LANGUAGES = ("sh", "bash", "shell", "zsh")
-COMMAND_TITLE = r"Execute the following command\(s\) in a terminal"
-_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
-
-
-@dataclass(frozen=True)
-class Remote:
-    """A placeholder's value that is a fresh bare Git repository, named `name`, per replay."""
-
-    name: str
-
-
-Value = str | Remote
+from runbook.reading.selection import COMMAND_TITLE, SHELL_LANGUAGES
+from runbook.reading.settings import Value, read_value
 
 
 class Pattern(c.Type[str]):
@@ -55,22 +43,6 @@ class SiteFolder(c.Type[str]):
         return folder
 
 
-def read_value(name: str, value: object) -> Value:
-    """Return the test value of placeholder variable `name`: a string or a fresh remote."""
-    if not _VARIABLE.fullmatch(name):
-        raise ValidationError(f"{name!r} is not a placeholder's variable (such as MY_BUCKET_NAME)")
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and set(value) == {"remote"} and isinstance(value["remote"], str):
-        remote = value["remote"]
-        if not re.fullmatch(r"[\w.-]+", remote) or remote.startswith("."):
-            raise ValidationError(f"{name}: a remote's name is one folder name, not {remote!r}")
-        return Remote(remote)
-    raise ValidationError(
-        f"{name}: a value is a string, or {{remote: NAME}} for a fresh bare repository"
-    )
-
-
 class Values(c.BaseConfigOption[dict[str, Value]]):
     """Placeholders' values in a replay, by variable: `{VAR: text}` or `{VAR: {remote: N}}`."""
 
@@ -81,7 +53,10 @@ class Values(c.BaseConfigOption[dict[str, Value]]):
     def run_validation(self, value: object) -> dict[str, Value]:
         if not isinstance(value, dict):
             raise ValidationError("expected a mapping of placeholder variables to values")
-        return {str(name): read_value(str(name), item) for name, item in value.items()}
+        try:
+            return {str(name): read_value(str(name), item) for name, item in value.items()}
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
 
 class States(c.BaseConfigOption[dict[str, str]]):

@@ -23,10 +23,10 @@ from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_e
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
+from runbook.adapters.plugin import RunbookPlugin
 from runbook.errors import SourceError
-from runbook.pages import PageReading
-from runbook.plugin import RunbookPlugin
-from runbook.steps import Runbook
+from runbook.reading.pages import PageReading
+from runbook.reading.steps import Runbook
 
 
 class SiteError(Exception):

@@ -11,19 +11,18 @@ gives one variant.
 from __future__ import annotations
 
 import difflib
-import functools
 import itertools
 import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from runbook.config import COMMAND_TITLE, SHELL_LANGUAGES
 from runbook.errors import SourceError
-from runbook.fences import Fence, Fences
-from runbook.placeholders import PLACEHOLDER, Placeholder, substitute, variable_name
-from runbook.render import RenderedFence, Rendering, Tab
-from runbook.settings import PageSettings
+from runbook.reading.fences import Fence, Fences
+from runbook.reading.placeholders import PLACEHOLDER, Placeholder, substitute, variable_name
+from runbook.reading.render import RenderedFence, Rendering, Tab
+from runbook.reading.selection import Selection
+from runbook.reading.settings import PageSettings
 
 DEFAULT_TIMEOUT = 120.0
 DIRECTIVES = ("skip", "dir", "fails", "timeout", "take-over", "literal", "placeholder")
@@ -37,65 +36,6 @@ _ASSIGNED = re.compile(
     r"|\bread(?:[ \t]+-[a-zA-Z]+)*[ \t]+([A-Za-z_][A-Za-z0-9_]*)",
     re.M,
 )
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which shown blocks are steps: a shell language, and a title the `title` regex matches."""
-
-    languages: tuple[str, ...] = SHELL_LANGUAGES
-    title: str = COMMAND_TITLE
-
-    @functools.cached_property
-    def _title(self) -> re.Pattern[str]:
-        return re.compile(self.title)
-
-    @functools.cached_property
-    def _loose_title(self) -> re.Pattern[str]:
-        return re.compile(self.title, re.IGNORECASE)
-
-    @functools.cached_property
-    def _title_letters(self) -> str | None:
-        """The command title's letters and digits, when the title pattern is plain text."""
-        text = re.sub(r"\\(.)", r"\1", self.title)
-        return _letters(text) if self._title.fullmatch(text) else None
-
-    def selects(self, lang: str, title: str | None) -> bool:
-        return (
-            lang in self.languages
-            and title is not None
-            and self._title.fullmatch(title) is not None
-        )
-
-    def looks_like(self, title: str) -> bool:
-        """Whether a reader would read `title` as the command title: the same words, whatever
-        their case, spacing or punctuation."""
-        if self._loose_title.fullmatch(" ".join(title.split())) is not None:
-            return True
-        return self._title_letters is not None and _letters(title) == self._title_letters
-
-    def near_miss(self, lang: str, title: str | None) -> str | None:
-        """Say why a block a reader would take for a step is not one; None if no reader would."""
-        if title is None or not self.looks_like(title):
-            return None
-        miss = "this block looks like a command but does not run: "
-        if lang not in self.languages and lang.lower() in self.languages:
-            return miss + f"write its language {lang!r} as {lang.lower()!r}"
-        if lang not in self.languages:
-            return miss + (
-                f"its language {lang or '(none)'} is no shell's ({', '.join(self.languages)}); "
-                'give it one, or mark it skip="why" if it must not run'
-            )
-        if self._title.fullmatch(title) is None:
-            return miss + (
-                f"its title {title!r} differs from the command title only in case, spacing or "
-                "punctuation; write it as the others are"
-            )
-        return None
-
-
-def _letters(text: str) -> str:
-    return "".join(char for char in text.lower() if char.isalnum())
 
 
 @dataclass(slots=True)

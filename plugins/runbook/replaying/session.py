@@ -32,14 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from runbook.config import Remote, RunbookConfig, Value
+from runbook.adapters.config import RunbookConfig
 from runbook.errors import SourceError
-from runbook.gitserver import serve_git
-from runbook.replay import Replay, run_script
-from runbook.sandbox import Sandbox, make_sandbox
-from runbook.script import render_script
-from runbook.states import build_state, bundle_name, make_bundle, unknown_state
-from runbook.steps import Runbook, Step, Variant
+from runbook.reading.settings import Remote, Value
+from runbook.reading.steps import Runbook, Step, Variant
+from runbook.replaying.replay import Replay, run_script
+from runbook.replaying.sandbox import Sandbox, make_sandbox
+from runbook.replaying.script import render_script
+from runbook.replaying.states import build_state, bundle_name, make_bundle, unknown_state
+from runbook.standins.gitserver import serve_git
 
 Transport = Literal["path", "http"]
 

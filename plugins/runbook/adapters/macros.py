@@ -23,11 +23,11 @@ import markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
-from runbook.config import RunbookConfig
-from runbook.fences import Fence, FenceReader
-from runbook.pages import read_markdown
-from runbook.plugin import RunbookPlugin, selection_of
-from runbook.steps import Selection
+from runbook.adapters.config import RunbookConfig
+from runbook.adapters.plugin import RunbookPlugin, selection_of
+from runbook.reading.fences import Fence, FenceReader
+from runbook.reading.pages import read_markdown
+from runbook.reading.selection import Selection
 
 _SET_ASIDE = "_runbook_code"
 # The token that stands for a block set aside; the nonce is the page's own (see below).

@@ -12,16 +12,44 @@ runbook:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from mkdocs.config.base import ValidationError
 from mkdocs.utils.meta import YAML_RE
 
-from runbook.config import Value, read_value
 from runbook.errors import SourceError
+
+_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A placeholder's value that is a fresh bare Git repository, named `name`, per replay."""
+
+    name: str
+
+
+Value = str | Remote
+
+
+def read_value(name: str, value: object) -> Value:
+    """Return the test value of placeholder variable `name`: a string or a fresh remote."""
+    if not _VARIABLE.fullmatch(name):
+        raise ValueError(f"{name!r} is not a placeholder's variable (such as MY_BUCKET_NAME)")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and set(value) == {"remote"} and isinstance(value["remote"], str):
+        remote = value["remote"]
+        if not re.fullmatch(r"[\w.-]+", remote) or remote.startswith("."):
+            raise ValueError(f"{name}: a remote's name is one folder name, not {remote!r}")
+        return Remote(remote)
+    raise ValueError(
+        f"{name}: a value is a string, or {{remote: NAME}} for a fresh bare repository"
+    )
+
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KEYS = ("start", "values")
@@ -75,7 +103,7 @@ def page_settings(meta: Mapping[str, Any], source: str) -> PageSettings:
     for name, value in values.items():
         try:
             checked[str(name)] = read_value(str(name), value)
-        except ValidationError as error:
+        except ValueError as error:
             raise SourceError(lines.get(str(name), lines.get("values", 1)), str(error)) from None
     return PageSettings(Start(start.strip(), lines.get("start", 1)) if start else None, checked)
 

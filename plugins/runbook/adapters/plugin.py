@@ -14,16 +14,17 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File
 from mkdocs.utils import write_file
 
-from runbook.config import RunbookConfig
+from runbook.adapters.config import RunbookConfig
 from runbook.errors import SourceError
-from runbook.fences import FenceReader
-from runbook.pages import PageReading, read_page
-from runbook.render import Recorder, Rendering
-from runbook.script import render_script, script_name
-from runbook.session import start_errors
-from runbook.states import StateError, bundle_name, make_bundle
-from runbook.steps import Runbook, Selection, Variant
-from runbook.syntax import StepCheck
+from runbook.reading.fences import FenceReader
+from runbook.reading.pages import PageReading, read_page
+from runbook.reading.render import Recorder, Rendering
+from runbook.reading.selection import Selection
+from runbook.reading.steps import Runbook, Variant
+from runbook.reading.syntax import StepCheck
+from runbook.replaying.script import render_script, script_name
+from runbook.replaying.session import start_errors
+from runbook.replaying.states import StateError, bundle_name, make_bundle
 
 if TYPE_CHECKING:
     from jinja2 import Environment

@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 
 from runbook.errors import SourceError
-from runbook.sandbox import Sandbox, make_sandbox
-from runbook.steps import DEFAULT_TIMEOUT
+from runbook.reading.steps import DEFAULT_TIMEOUT
+from runbook.replaying.sandbox import Sandbox, make_sandbox
 
 # Changes when what a bundle holds would: cached bundles of another version are not reused.
 _BUNDLE_FORMAT = "1"

@@ -28,8 +28,8 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
 
-from runbook.fences import Headed, Header, Unread, superfences
-from runbook.hidden import tags, visible
+from runbook.reading.fences import Headed, Header, Unread, superfences
+from runbook.reading.hidden import tags, visible
 
 _PLACEHOLDER = re.compile(re.escape(HTML_PLACEHOLDER).replace("%s", r"([0-9]+)"))
 _SHORTCODE = re.compile(r":([\w+-]+):")

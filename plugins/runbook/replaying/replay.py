@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from runbook import reaper
-from runbook.sandbox import Sandbox
-from runbook.script import FINISHED, STEP_MARKER
-from runbook.steps import DEFAULT_TIMEOUT, Step
+from runbook.reading.steps import DEFAULT_TIMEOUT, Step
+from runbook.replaying import reaper
+from runbook.replaying.sandbox import Sandbox
+from runbook.replaying.script import FINISHED, STEP_MARKER
 
 Outcome = Literal["passed", "failed", "timed out", "never ran"]
 # After bash has ended, how long the output may take to close: the reaper kills what holds it.

@@ -26,8 +26,8 @@ import tempfile
 from collections.abc import Iterable, Sequence
 
 from runbook.errors import SourceError
-from runbook.placeholders import stray_brace, unfinished
-from runbook.steps import Step
+from runbook.reading.placeholders import stray_brace, unfinished
+from runbook.reading.steps import Step
 
 _WRAPPER_LINES = 2  # `runbook_check_...() {` and `:` stand before a step's first line
 # bash names itself, then the line: `/usr/bin/bash: line 3: syntax error near ...`.

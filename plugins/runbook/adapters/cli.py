@@ -1,0 +1,235 @@
+"""The `runbook` command: list what pages would run, print a page's script, replay a page.
+
+runbook [-f mkdocs.yml] list [PATH...]
+runbook [-f mkdocs.yml] script PAGE [--variant LABEL] [--take-over]
+runbook [-f mkdocs.yml] replay PAGE [--variant LABEL] [--take-over] [--transport path|http]
+runbook [-f mkdocs.yml] export SITE_DIR
+
+Exit status: 0 when all went well, 1 when a replay failed, 2 on bad input (each problem on
+stderr as `path:line: message`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from runbook.adapters.plugin import write_output
+from runbook.adapters.site import Site, SiteError, load_site
+from runbook.errors import SourceError
+from runbook.reading.crosscheck import check_page
+from runbook.reading.pages import PageReading
+from runbook.reading.steps import Runbook
+from runbook.replaying.script import render_script
+from runbook.replaying.session import ChainError, ReplaySession
+
+FAILED = 1
+BAD_INPUT = 2
+
+
+def _describe(runbook: Runbook) -> list[str]:
+    lines = [runbook.path]
+    settings = runbook.settings
+    if settings.start is not None:
+        lines.append(f"  start: {settings.start.name}")
+    if not runbook.steps:
+        return [*lines, "  no steps"]
+    names = [v.name for v in runbook.variants if v.name]
+    lines += [f"  variant: {name}" for name in names] or ["  variant: (one script)"]
+    if runbook.take_over:
+        lines.append("  take-over: a second path, with the take-over steps")
+    for placeholder in runbook.placeholders():
+        lines.append(f"  placeholder: {placeholder.name} <{placeholder.text}>")
+    for step in runbook.steps:
+        notes = [f"in {tab.label}" for tab in step.tabs]
+        notes += [f"skipped: {step.skip}"] if step.skip else []
+        notes += [f"dir {step.dir}"] if step.dir else []
+        notes += ["fails"] if step.fails else []
+        notes += ["take-over"] if step.take_over else []
+        suffix = f" [{'; '.join(notes)}]" if notes else ""
+        lines.append(f"  step {step.location}{suffix}  {step.command}")
+    return lines
+
+
+def _report(readings: dict[str, PageReading]) -> bool:
+    """Print every error on stderr; return whether there were any."""
+    errors = [error for reading in readings.values() for error in reading.errors]
+    for error in errors:
+        print(error, file=sys.stderr)
+    return bool(errors)
+
+
+def list_pages(site: Site, paths: Sequence[str]) -> int:
+    """List the site's pages under `paths`: variants, placeholders, steps; errors on stderr."""
+    pages = []
+    problems: list[SourceError] = []
+    for name in paths or [site.config.docs_dir]:
+        folder = Path(os.path.abspath(name))
+        if folder.is_dir():
+            inside = [f for f in site.pages() if Path(f.abs_src_path).is_relative_to(folder)]
+            pages += [f for f in inside if f not in pages]
+            continue
+        try:
+            page = site.page(name)
+        except SourceError as error:
+            problems.append(error)
+            continue
+        pages += [page] if page not in pages else []
+    readings = site.read(pages)
+    failed = _report({"": PageReading(Runbook("", (), ()), problems)}) | _report(readings)
+    output = [line for r in readings.values() if not r.errors for line in _describe(r.runbook)]
+    sys.stdout.write("".join(line + "\n" for line in output))
+    return BAD_INPUT if failed else 0
+
+
+def print_script(site: Site, page: str, variant: str | None, take_over: bool) -> int:
+    """Print the script of one page's variant and path."""
+    reading = site.read([site.page(page)])[site.page(page).src_uri]
+    if _report({page: reading}):
+        return BAD_INPUT
+    runbook = reading.runbook
+    if not runbook.steps:
+        raise SourceError(1, "no steps: no block of this page is a command to run", runbook.path)
+    if take_over and not runbook.take_over:
+        raise SourceError(1, "no take-over steps: the page has one path only", runbook.path)
+    sys.stdout.write(render_script(runbook, runbook.variant(variant), take_over))
+    return 0
+
+
+def export(site: Site, folder: str) -> int:
+    """Write into a site another generator built the files `mkdocs build` would publish.
+
+    Each page's shown commands, in that site's HTML, must be its script's: otherwise nothing is
+    written, as a strict build publishes nothing.
+    """
+    readings = site.read(site.pages())
+    for reading in readings.values():
+        if not reading.errors and reading.runbook.steps:
+            site.plugin.publish(reading)
+    if _report(readings):
+        return BAD_INPUT
+    problems: list[SourceError] = []
+    for file in site.pages():
+        steps = readings[file.src_uri].runbook.steps
+        built = Path(folder) / file.dest_uri
+        if built.is_file():  # a page without steps must show no command either
+            html = built.read_text(encoding="utf-8")
+            problems += check_page(file.src_uri, html, steps, site.plugin.selection)
+        elif steps:
+            problems.append(
+                SourceError(1, f"{built} is missing: build the site first", file.src_uri)
+            )
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return BAD_INPUT
+    for name, data in sorted(site.plugin.outputs().items()):
+        write_output(Path(folder) / name, data)
+        print(f"{folder.rstrip('/')}/{name}")
+    return 0
+
+
+class _PageErrors(Exception):
+    """A page the replay needs has errors; they are printed already."""
+
+
+def replay_page(
+    site: Site, page: str, variant: str | None, take_over: bool, transport: str, keep: bool
+) -> int:
+    """Replay a page in a sandbox, as the tests do; progress on stderr, the report on stdout."""
+    read: dict[str, Runbook] = {}
+
+    def runbook_of(uri: str) -> Runbook:
+        if uri not in read:
+            reading = site.read([site.page(site.docs_dir / uri)])[uri]
+            if _report({uri: reading}):
+                raise _PageErrors
+            read[uri] = reading.runbook
+        return read[uri]
+
+    def progress(kind: str, argument: str) -> None:
+        said = {
+            "start": f"running {argument}",
+            "end": f"passed {argument}",
+            "finished": "the script finished",
+            "leftover": f"ended what the steps left running: {argument}",
+        }
+        print(f"runbook: {said.get(kind, f'{kind} {argument}')}", file=sys.stderr, flush=True)
+
+    uri = site.page(page).src_uri
+    try:
+        if not runbook_of(uri).steps:
+            raise SourceError(1, "no steps: no block of this page is a command to run", uri)
+    except _PageErrors:
+        return BAD_INPUT
+    base = Path(tempfile.mkdtemp(prefix="runbook-replay-"))
+    names = {file.src_uri for file in site.pages()}
+    session = ReplaySession(runbook_of, names, site.plugin.config, base, transport)  # type: ignore[arg-type]
+    try:
+        with session.replay(uri, variant, take_over, progress=progress) as replayed:
+            print(replayed.report())
+            return 0 if replayed.ok else FAILED
+    except ChainError as error:
+        print(error)
+        return FAILED
+    except _PageErrors:
+        return BAD_INPUT
+    finally:
+        if keep:
+            print(f"runbook: the sandbox is kept in {base / 'roots'}", file=sys.stderr)
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="runbook", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "-f", "--config-file", default="mkdocs.yml", help="the site's configuration (mkdocs.yml)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="list pages, variants, placeholders and steps")
+    listing.add_argument("paths", nargs="*", help="pages or folders of the docs (default: all)")
+    script = commands.add_parser("script", help="print the bash script of a page")
+    script.add_argument("page", help="a Markdown page of the docs")
+    script.add_argument("--variant", help="tab label(s) of the variant, as `runbook list` shows")
+    script.add_argument("--take-over", action="store_true", help="the take-over path's script")
+    replay = commands.add_parser("replay", help="replay a page in a sealed sandbox, as tests do")
+    replay.add_argument("page", help="a Markdown page of the docs")
+    replay.add_argument("--variant", help="tab label(s) of the variant, as `runbook list` shows")
+    replay.add_argument("--take-over", action="store_true", help="replay the take-over path")
+    replay.add_argument(
+        "--transport",
+        choices=["path", "http"],
+        default="path",
+        help="reach fresh remotes by path or over a loopback HTTP server (default: path)",
+    )
+    replay.add_argument("--keep", action="store_true", help="keep the sandbox, and say where")
+    exporting = commands.add_parser(
+        "export", help="write the scripts and downloads into a site another generator built"
+    )
+    exporting.add_argument("site_dir", help="the built site, such as `site` after `zensical build`")
+    args = parser.parse_args(argv)
+
+    try:
+        site = load_site(args.config_file)
+        if args.command == "list":
+            return list_pages(site, args.paths)
+        if args.command == "export":
+            return export(site, args.site_dir)
+        if args.command == "replay":
+            return replay_page(
+                site, args.page, args.variant, args.take_over, args.transport, args.keep
+            )
+        return print_script(site, args.page, args.variant, args.take_over)
+    except (SiteError, SourceError) as error:
+        print(error, file=sys.stderr)
+        return BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
