@@ -13,7 +13,7 @@ import pytest
 from conftest import only_runbook
 from helpers import PROJECT, command, page
 from runbook.reading.pages import PageReading
-from runbook.reading.steps import Variant
+from runbook.reading.variants import Variant
 from runbook.replaying.script import render_script, script_name
 
 Read = Callable[..., PageReading]

@@ -20,8 +20,9 @@ from runbook.reading.fences import FenceReader
 from runbook.reading.pages import PageReading, read_page
 from runbook.reading.render import Recorder, Rendering
 from runbook.reading.selection import Selection
-from runbook.reading.steps import Runbook, Variant
+from runbook.reading.steps import Runbook
 from runbook.reading.syntax import StepCheck
+from runbook.reading.variants import Variant
 from runbook.replaying.script import render_script, script_name
 from runbook.replaying.session import start_errors
 from runbook.replaying.states import StateError, bundle_name, make_bundle

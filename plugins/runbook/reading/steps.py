@@ -11,24 +11,20 @@ gives one variant.
 from __future__ import annotations
 
 import difflib
-import itertools
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from runbook.errors import SourceError
+from runbook.reading.directives import read_directive, skipped
 from runbook.reading.fences import Fence, Fences
 from runbook.reading.placeholders import PLACEHOLDER, Placeholder, substitute, variable_name
 from runbook.reading.render import RenderedFence, Rendering, Tab
 from runbook.reading.selection import Selection
 from runbook.reading.settings import PageSettings
+from runbook.reading.variants import Variant, twin_tabs, variants_of
 
 DEFAULT_TIMEOUT = 120.0
-DIRECTIVES = ("skip", "dir", "fails", "timeout", "take-over", "literal", "placeholder")
-
-_DIRECTIVE_OPTION = re.compile(r"""\s*([a-z][a-z-]*)(?:=(?:"([^"]*)"|'([^']*)'|([^\s"']+)))?""")
-_ANGLED = re.compile(r"<([^<>\n]+)>")
 # Where a page's commands set a variable themselves: `NAME=`, `export NAME=`, `read NAME`.
 _ASSIGNED = re.compile(
     r"(?:^|[\s;&|(`])(?:(?:export|declare|local|readonly|typeset)(?:[ \t]+-\w+)*[ \t]+)?"
@@ -67,29 +63,6 @@ class Step:
         """The step's first line that is not a comment, to name it in listings."""
         lines = (line.strip() for line in self.code.split("\n"))
         return next((line for line in lines if line and not line.startswith("#")), "")
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One choice of label in each linked group of tabs that hold steps."""
-
-    labels: tuple[str, ...] = ()
-    # The label shown in each tab set under this choice, by tab set number.
-    shown: dict[int, str] = field(default_factory=dict, compare=False)
-
-    @property
-    def name(self) -> str:
-        return ", ".join(self.labels)
-
-    @property
-    def slug(self) -> str:
-        return "-".join(
-            re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") for label in self.labels
-        )
-
-    def shows(self, step: Step) -> bool:
-        shown = self.shown
-        return not step.tabs or all(shown.get(tab.group) == tab.label for tab in step.tabs)
 
 
 @dataclass(frozen=True)
@@ -178,7 +151,7 @@ def read_runbook(
         for fence, rendered in pairs
         if rendered.doubtful
         and fence is not None
-        and not _skipped(fence)
+        and not skipped(fence)
         and (
             selection.selects(rendered.lang, rendered.title)
             or selection.near_miss(rendered.lang, rendered.title)
@@ -203,7 +176,7 @@ def read_runbook(
             continue
         others.append(rendered.text)
         miss = selection.near_miss(rendered.lang, rendered.title)
-        if miss is not None and fence is not None and _skipped(fence):
+        if miss is not None and fence is not None and skipped(fence):
             continue  # the author says no reader runs it
         if fence is None and miss is None and selection.selects(rendered.lang, rendered.title):
             first = (rendered.text.strip().splitlines() or [""])[0]
@@ -235,7 +208,7 @@ def read_runbook(
         except SourceError as error:  # at a line of the page
             located.append(SourceError(error.line, error.message, path))
     located += [SourceError(e.line + offset, e.message, path) for e in errors]
-    located += _twin_tabs(steps, rendering.tab_sets)
+    located += twin_tabs(steps, rendering.tab_sets)
     tabbed = next((step for step in steps if step.tabs), None)
     if rendering.tabs_unsure and tabbed is not None:
         located.append(
@@ -248,7 +221,7 @@ def read_runbook(
             )
         )
     runbook = Runbook(
-        path, tuple(steps), _variants(steps, rendering.tab_sets), settings or PageSettings()
+        path, tuple(steps), variants_of(steps, rendering.tab_sets), settings or PageSettings()
     )
     return runbook, sorted(located, key=lambda error: error.line)
 
@@ -301,62 +274,13 @@ def _markers(commands: Sequence[str], others: Iterable[str]) -> frozenset[str]:
     )
 
 
-def _options(line: int, text: str) -> dict[str, str]:
-    options: dict[str, str] = {}
-    position = 0
-    while position < len(text.rstrip()):
-        match = _DIRECTIVE_OPTION.match(text, position)
-        if match is None or match.end() == position:
-            raise SourceError(line, f"cannot read runbook directive at {text[position:].strip()!r}")
-        key, *values = match.groups()
-        options[key] = next((v for v in values if v is not None), "")
-        position = match.end()
-    return options
-
-
-def _directive(line: int, text: str) -> dict[str, object]:
-    """Read a directive: skip="reason", dir="path", fails, timeout=SECONDS, take-over,
-    literal="<a_b> ...", placeholder="<c d> ..."."""
-    settings: dict[str, object] = {}
-    for key, value in _options(line, text).items():
-        if key == "skip":
-            if not value.strip():
-                raise SourceError(line, 'skip needs a reason: skip="why this block does not run"')
-            settings["skip"] = value.strip()
-        elif key == "dir":
-            if not value:
-                raise SourceError(line, 'dir needs a directory: dir="../teammate"')
-            settings["dir"] = value
-        elif key in ("fails", "take-over"):
-            if value:
-                raise SourceError(line, f"{key} takes no value")
-            settings[key.replace("-", "_")] = True
-        elif key == "timeout":
-            try:
-                seconds = float(value)
-            except ValueError:
-                seconds = 0.0
-            if not 0 < seconds < math.inf:
-                raise SourceError(line, f"timeout needs a number of seconds, not {value!r}")
-            settings["timeout"] = seconds
-        elif key in ("literal", "placeholder"):
-            texts = _ANGLED.findall(value)
-            if not texts or _ANGLED.sub("", value).strip():
-                raise SourceError(line, f'{key} takes <...> texts: {key}="<docker_image>"')
-            settings[key] = frozenset(texts)
-        else:
-            known = ", ".join(DIRECTIVES)
-            raise SourceError(line, f"unknown runbook directive {key!r} (known: {known})")
-    return settings
-
-
 def _step(
     path: str, fence: Fence, rendered: RenderedFence, markers: frozenset[str], offset: int
 ) -> Step:
     """Return the step of `fence`; its lines, and those of its errors, are lines of the page."""
     settings = {}
     if fence.directive is not None:
-        settings = _directive(fence.directive[0] + offset, fence.directive[1])
+        settings = read_directive(fence.directive[0] + offset, fence.directive[1])
         if settings.get("fails") and _command_lines(fence.text) > 1:
             raise SourceError(
                 fence.directive[0] + offset,
@@ -377,30 +301,6 @@ def _step(
     )
 
 
-def _twin_tabs(steps: Sequence[Step], tab_sets: dict[int, tuple[str, ...]]) -> list[SourceError]:
-    """Return an error for each tab set holding steps in which two tabs have the same label."""
-    errors = []
-    for group in sorted({tab.group for step in steps for tab in step.tabs}):
-        labels = tab_sets[group]
-        twins = sorted({label for label in labels if labels.count(label) > 1})
-        if twins:
-            line = next(s.line for s in steps if any(t.group == group for t in s.tabs))
-            errors.append(
-                SourceError(
-                    line,
-                    f"the tab set of this block has two tabs labelled {twins[0]!r}: a reader "
-                    "cannot choose between them; give each its own label",
-                    steps[0].path,
-                )
-            )
-    return errors
-
-
-def _skipped(fence: Fence) -> bool:
-    """Whether the fence's directive says it does not run."""
-    return fence.directive is not None and "skip" in _options(*fence.directive)
-
-
 def _command_lines(code: str) -> int:
     """How many command lines `code` has: comments and blank lines left out, and a line that
     ends with a backslash taken with the next."""
@@ -412,38 +312,3 @@ def _command_lines(code: str) -> int:
         count += not continued
         continued = text.endswith("\\")
     return count
-
-
-def _variants(steps: Iterable[Step], tab_sets: dict[int, tuple[str, ...]]) -> tuple[Variant, ...]:
-    # The tabs that enclose each tab set holding steps: a nested set is seen only through them.
-    enclosing: dict[int, tuple[Tab, ...]] = {}
-    for step in steps:
-        for depth, tab in enumerate(step.tabs):
-            enclosing[tab.group] = step.tabs[:depth]
-    # Tab sets that share a label switch together: each connected group is one choice.
-    groups: list[tuple[set[int], list[str]]] = []
-    for tab_set in sorted(enclosing):
-        labels = list(tab_sets[tab_set])
-        joined = [g for g in groups if g[1] and set(g[1]) & set(labels)]
-        merged_sets = {tab_set}.union(*(g[0] for g in joined))
-        merged_labels = [label for g in joined for label in g[1]]
-        merged_labels += [label for label in labels if label not in merged_labels]
-        # The merged group keeps the place of the first it joins, so labels stay in page order.
-        at = groups.index(joined[0]) if joined else len(groups)
-        groups = [g for g in groups if g not in joined]
-        groups.insert(at, (merged_sets, merged_labels))
-    variants: dict[tuple[str, ...], Variant] = {}
-    for labels in itertools.product(*(g[1] for g in groups)):
-        shown = {}
-        for (sets, _), label in zip(groups, labels, strict=True):
-            for tab_set in sets:
-                shown[tab_set] = label if label in tab_sets[tab_set] else tab_sets[tab_set][0]
-        # A choice made in tab sets that this variant hides (nested in another label) is no
-        # choice: `GitLab` with `pip` and `GitLab` with `uv` are one variant, `GitLab`.
-        seen = tuple(
-            label
-            for (sets, _), label in zip(groups, labels, strict=True)
-            if any(all(shown[t.group] == t.label for t in enclosing[s]) for s in sets)
-        )
-        variants.setdefault(seen, Variant(seen, shown))
-    return tuple(variants.values())

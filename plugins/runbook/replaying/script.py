@@ -11,7 +11,8 @@ survives in the shell that runs the page.)
 from __future__ import annotations
 
 from runbook.reading.placeholders import Placeholder
-from runbook.reading.steps import Runbook, Step, Variant
+from runbook.reading.steps import Runbook, Step
+from runbook.reading.variants import Variant
 
 EVENTS_FD = 3
 STEP_MARKER = "runbook: step "

@@ -35,7 +35,8 @@ from typing import Literal
 from runbook.adapters.config import RunbookConfig
 from runbook.errors import SourceError
 from runbook.reading.settings import Remote, Value
-from runbook.reading.steps import Runbook, Step, Variant
+from runbook.reading.steps import Runbook, Step
+from runbook.reading.variants import Variant
 from runbook.replaying.replay import Replay, run_script
 from runbook.replaying.sandbox import Sandbox, make_sandbox
 from runbook.replaying.script import render_script
