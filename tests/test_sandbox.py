@@ -18,6 +18,7 @@ from conftest import Guide, assert_replayed, only_runbook
 from helpers import CHAPTER, PROJECT, command, page
 from runbook.reading.pages import PageReading
 from runbook.reading.steps import Step
+from runbook.replaying.output import KEPT
 from runbook.replaying.replay import Replay, run_script
 from runbook.replaying.sandbox import BLOCKED, DATE, IDENTITY, Sandbox, make_sandbox
 from runbook.replaying.script import render_script
@@ -110,6 +111,11 @@ def leaky_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+def printed(replayed: PageReplay) -> str:
+    """What the replay's steps printed, one after the other."""
+    return "".join(run.printed for run in replayed.result.steps)
+
+
 def test_machine_git_config_does_not_leak_in(replay: ReplayFn, leaky_machine: Path) -> None:
     """Identity, default branch, hooks and aliases of the machine stay out of the replay."""
     replayed = replay(
@@ -123,7 +129,7 @@ def test_machine_git_config_does_not_leak_in(replay: ReplayFn, leaky_machine: Pa
         command("git st", directive="fails"),
     )
     assert replayed.result.ok, replayed.report()
-    name, author, head = replayed.result.stdout.splitlines()
+    name, author, head = replayed.result.steps[0].printed.splitlines()
     assert name == IDENTITY["name"]
     assert author == f"{IDENTITY['name']} {IDENTITY['email']} {DATE}"
     assert head in ("refs/heads/master", "refs/heads/main")  # git's own default
@@ -137,7 +143,7 @@ def test_commits_are_reproducible(replay: ReplayFn, tmp_path: Path) -> None:
         "git init -q --initial-branch=main r && cd r && git commit -q --allow-empty -m x\n"
         "git rev-parse HEAD"
     )
-    ids = [replay(code, root=tmp_path / name).result.stdout for name in ("one", "two")]
+    ids = [printed(replay(code, root=tmp_path / name)) for name in ("one", "two")]
     assert ids[0] == ids[1]
     assert len(ids[0].strip()) == 40
 
@@ -163,7 +169,7 @@ def test_the_pager_is_cat(replay: ReplayFn) -> None:
         command('git var GIT_PAGER\necho "$PAGER"\ngit log --format=%s'),
     )
     assert replayed.result.ok, replayed.report()
-    assert replayed.result.stdout == "cat\ncat\none\n"
+    assert printed(replayed) == "cat\ncat\none\n"
 
 
 @pytest.mark.parametrize(
@@ -181,7 +187,7 @@ def test_other_hosts_fail_fast_and_say_why(replay: ReplayFn, url: str) -> None:
     """git cannot leave the machine: any non-local URL fails at once, naming the sandbox."""
     replayed = replay(command(f"git clone {url}", directive="timeout=60"))
     assert replayed.outcomes == ["failed"], replayed.report()
-    assert BLOCKED in replayed.result.steps[0].stderr
+    assert BLOCKED in replayed.result.steps[0].printed
     assert BLOCKED in replayed.report()
 
 
@@ -200,7 +206,7 @@ def test_other_programs_meet_a_closed_proxy(replay: ReplayFn, code: str, said: s
     """Programs that honour proxy variables are sent to a closed loopback port, not the world."""
     replayed = replay(command(code, directive="fails timeout=60"))
     assert replayed.result.ok, replayed.report()
-    assert said in replayed.result.steps[0].stderr
+    assert said in replayed.result.steps[0].printed
 
 
 def test_project_and_real_home_are_never_written(
@@ -241,7 +247,7 @@ def test_no_program_of_the_callers_python_or_home_is_on_path(replay: ReplayFn) -
     for folder in replayed.sandbox.env["PATH"].split(os.pathsep)[1:]:
         resolved = Path(folder).resolve()
         assert not any(out == resolved or out in resolved.parents for out in kept_out), folder
-    found = replayed.result.stdout.splitlines()
+    found = printed(replayed).splitlines()
     assert found
     for program in found:
         resolved = Path(program).resolve()
@@ -489,27 +495,45 @@ def test_stderr_without_a_newline_hides_neither_the_next_step_nor_its_timeout(
     )
     assert replayed.outcomes == ["passed", "timed out"]
     assert replayed.result.failed == replayed.locations[1]
-    assert replayed.result.steps[1].stderr == "second"
+    assert replayed.result.steps[1].printed == "second"
 
 
-def test_long_lines_and_many_reach_the_report_whole(replay: ReplayFn) -> None:
-    """Output read in pieces is put back together: a line of megabytes without a newline (a
-    progress bar's), and many short lines, on stdout and on stderr."""
+def test_long_lines_and_many_are_kept_bounded(replay: ReplayFn) -> None:
+    """Output read in pieces is put back together, and a step keeps its start and its end: a
+    line of megabytes without a newline (a progress bar's), and many short lines."""
     replayed = replay(
-        command(
-            "head -c 3000000 /dev/zero | tr '\\0' x\nhead -c 2000000 /dev/zero | tr '\\0' y >&2"
-        ),
-        command("seq 100000\nseq 50000 >&2"),
+        command("head -c 3000000 /dev/zero | tr '\\0' x\nseq 100000"),
+        command("seq 50000 >&2"),
     )
     assert replayed.result.ok, replayed.report()
     first, second = replayed.result.steps
-    assert replayed.result.stdout == "x" * 3_000_000 + "".join(f"{n}\n" for n in range(1, 100001))
-    assert first.stderr == "y" * 2_000_000
-    assert second.stderr == "".join(f"{n}\n" for n in range(1, 50001))
+    assert first.printed.startswith("x" * KEPT + "\n[... ")
+    assert first.printed.endswith("".join(f"{n}\n" for n in range(90000, 100001)))
+    whole = 3_000_000 + sum(len(f"{n}\n") for n in range(1, 100001))
+    assert first.output.left_out == whole - 2 * KEPT
+    assert second.printed == "".join(f"{n}\n" for n in range(1, 50001))
+
+
+def test_a_replays_memory_stays_bounded_whatever_a_step_prints(tmp_path: Path) -> None:
+    """A step printing 80 MB costs the replay a bounded amount of memory, not the output's size."""
+    code = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from runbook.replaying.replay import run_script\n"
+        "from runbook.replaying.sandbox import make_sandbox\n"
+        "sandbox = make_sandbox(Path(sys.argv[1]))\n"
+        "script = 'runbook_begin() { :; }\\nseq 1 10000000\\n'\n"
+        "run_script(script, sandbox, [])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert int(done.stdout) < 120, f"{done.stdout} MiB at peak"
 
 
 @pytest.mark.parametrize(
-    ("codes", "path", "stderr"),
+    ("codes", "path", "output"),
     [
         pytest.param(["echo one >&2", "echo two >&2"], "page.md", ["one\n", "two\n"], id="lines"),
         pytest.param(
@@ -532,14 +556,14 @@ def test_long_lines_and_many_reach_the_report_whole(replay: ReplayFn) -> None:
         ),
     ],
 )
-def test_each_step_keeps_its_own_stderr(
-    replay: ReplayFn, codes: list[str], path: str, stderr: list[str]
+def test_each_step_keeps_its_own_output(
+    replay: ReplayFn, codes: list[str], path: str, output: list[str]
 ) -> None:
-    """Each step's `stderr` holds what that step wrote to stderr."""
-    # A quiet last step: the script's own closing line is counted with the last step's stderr.
+    """Each step's output holds what that step wrote to stdout and stderr, as a terminal
+    shows them."""
     replayed = replay(*map(command, codes), command("true"), path=path)
     assert replayed.result.ok, replayed.report()
-    assert [run.stderr for run in replayed.result.steps[:-1]] == stderr
+    assert [run.printed for run in replayed.result.steps[:-1]] == output
 
 
 def test_page_paths_with_spaces_are_located(replay: ReplayFn) -> None:

@@ -91,8 +91,9 @@ def header(script: str) -> list[str]:
     return script[: script.index("set -euo pipefail")].splitlines()
 
 
-def failed(location: str, status: int) -> str:
-    return f"runbook: step {location} failed with exit status {status}"
+def failed(location: str, status: int, line: int | None = None) -> str:
+    at = f" at line {line}" if line is not None else ""
+    return f"runbook: step {location} failed{at} with exit status {status}"
 
 
 # The script as text ------------------------------------------------------------------------
@@ -133,7 +134,7 @@ def test_script_name(path: str, labels: tuple[str, ...], take_over: bool, name: 
             False,
             [
                 "#!/usr/bin/env bash",
-                "# The commands of guide/page.md, in reading order, as one shell session.",
+                "# The steps of guide/page.md, in reading order, as one shell session.",
                 "# Generated from the page by runbook: change the page, not this script.",
                 "# Run it with bash from the folder where the page's first command runs.",
             ],
@@ -145,7 +146,7 @@ def test_script_name(path: str, labels: tuple[str, ...], take_over: bool, name: 
             False,
             [
                 "#!/usr/bin/env bash",
-                "# The commands of guide/page.md, in reading order, as one shell session.",
+                "# The steps of guide/page.md, in reading order, as one shell session.",
                 "# Generated from the page by runbook: change the page, not this script.",
                 "# Run it with bash from the folder where the page's first command runs.",
                 "# Set these environment variables first (the values the page leaves to you):",
@@ -161,7 +162,7 @@ def test_script_name(path: str, labels: tuple[str, ...], take_over: bool, name: 
             False,
             [
                 "#!/usr/bin/env bash",
-                "# The commands of guide/page.md, in reading order, as one shell session.",
+                "# The steps of guide/page.md, in reading order, as one shell session.",
                 "# Variant: GitLab.",
                 "# Generated from the page by runbook: change the page, not this script.",
                 "# Run it with bash from the folder where the page's first command runs.",
@@ -177,7 +178,7 @@ def test_script_name(path: str, labels: tuple[str, ...], take_over: bool, name: 
             True,
             [
                 "#!/usr/bin/env bash",
-                "# The commands of guide/page.md, in reading order, as one shell session.",
+                "# The steps of guide/page.md, in reading order, as one shell session.",
                 "# Variant: GitHub.",
                 "# Take-over path: first the steps that set up the download, then the rest.",
                 "# Generated from the page by runbook: change the page, not this script.",
@@ -204,17 +205,20 @@ def test_header(
             [command("echo hi")],
             [
                 "set -euo pipefail\n",
-                "trap runbook_failed ERR\n",
-                "\n# guide/page.md:3\nrunbook_begin 'guide/page.md:3'\n{\necho hi\n} 3>&-\n"
-                "runbook_end\n\n",
-                "runbook_event finished\nprintf 'runbook: all steps passed\\n' >&2\n",
+                "trap 'runbook_failed \"$LINENO\"' ERR\n",
+                "\n# guide/page.md:3\nrunbook_begin 'guide/page.md:3' \"$LINENO\" 1\n{\necho hi\n"
+                "} 3>&-\nrunbook_end\n\n",
+                "runbook_finish\n",
             ],
-            ["runbook_missing", "# Variant:"],
+            ["runbook_missing", "# Variant:", "runbook_write()", "runbook_serve()"],
             id="one-step-in-a-group",
         ),
         pytest.param(
             [command("echo one"), command("echo two")],
-            ["echo one\n} 3>&-\nrunbook_end\n\n# guide/page.md:7\nrunbook_begin 'guide/page.md:7'"],
+            [
+                "echo one\n} 3>&-\nrunbook_end\n\n# guide/page.md:7\n"
+                "runbook_begin 'guide/page.md:7' \"$LINENO\" 1\n"
+            ],
             [],
             id="steps-in-order",
         ),
@@ -227,10 +231,10 @@ def test_header(
         pytest.param(
             [command("git clone x", directive='dir="../team mate\'s"')],
             [
-                "runbook_begin 'guide/page.md:4'\n(\n",
-                "mkdir -p -- \"$runbook_start\"/'../team mate'\\''s'\n",
-                "cd -- \"$runbook_start\"/'../team mate'\\''s'\ngit clone x\n",
-                "git clone x\nrunbook_ran=1\n) 3>&-\nrunbook_end\n",
+                "runbook_begin 'guide/page.md:4' \"$LINENO\" 1\n"
+                "( runbook_subshell; runbook_enter '../team mate'\\''s'\ngit clone x\n"
+                "runbook_status=$? runbook_ran=1\n"
+                'exit "$runbook_status" ) 3>&- || runbook_gone "$?"\nrunbook_end\n',
             ],
             [],
             id="dir-in-a-subshell",
@@ -238,18 +242,16 @@ def test_header(
         pytest.param(
             [command("git push", directive="fails")],
             [
-                "trap - ERR\nset +e\n(\nset -e\ntrap runbook_early EXIT\ngit push\n"
-                "runbook_ran=1\n) 3>&-\nrunbook_status=$?\nset -e\n"
+                "runbook_expect_failure; ( runbook_subshell\ngit push\n"
+                'runbook_status=$? runbook_ran=1\nexit "$runbook_status" ) 3>&-\n'
+                'runbook_failed_as_said "$?"\n'
             ],
             [],
             id="fails",
         ),
         pytest.param(
             [command("git push", directive='fails dir="up"')],
-            [
-                "(\nset -e\ntrap runbook_early EXIT\nmkdir -p -- \"$runbook_start\"/'up'\n"
-                "cd -- \"$runbook_start\"/'up'\n"
-            ],
+            ["runbook_expect_failure; ( runbook_subshell; runbook_enter 'up'\ngit push\n"],
             [],
             id="fails-and-dir",
         ),
@@ -372,27 +374,28 @@ def test_missing_placeholders_stop_before_any_step(
 
 
 @pytest.mark.parametrize(
-    ("code", "status"),
+    ("code", "status", "line"),
     [
-        pytest.param("(exit 3)", 3, id="exit-status"),
-        pytest.param("ls does-not-exist", 2, id="command-fails"),
-        pytest.param("true\nfalse\ntouch after", 1, id="stops-in-the-middle"),
-        pytest.param("cd does-not-exist && touch after", 1, id="inside-an-and-list"),
-        pytest.param("false | cat", 1, id="pipefail"),
-        pytest.param("echo $UNSET_VARIABLE", 1, id="nounset"),
-        pytest.param("check() { false; touch after; }\ncheck", 1, id="in-a-function"),
-        pytest.param("exit 5", 5, id="exit"),
+        pytest.param("(exit 3)", 3, 8, id="exit-status"),
+        pytest.param("ls does-not-exist", 2, 8, id="command-fails"),
+        pytest.param("true\nfalse\ntouch after", 1, 9, id="stops-in-the-middle"),
+        pytest.param("cd does-not-exist && touch after", 1, None, id="inside-an-and-list"),
+        pytest.param("false | cat", 1, 8, id="pipefail"),
+        pytest.param("echo $UNSET_VARIABLE", 1, None, id="nounset"),
+        pytest.param("check() { false; touch after; }\ncheck", 1, None, id="in-a-function"),
+        pytest.param("exit 5", 5, None, id="exit"),
     ],
 )
 def test_a_failing_step_stops_the_script_and_is_named(
-    script: Script, tmp_path: Path, code: str, status: int
+    script: Script, tmp_path: Path, code: str, status: int, line: int | None
 ) -> None:
-    """A step stops at its first failure, as `set -e` would; the script names it and stops."""
+    """A step stops at its first failure, as `set -e` would; the script names it, and the line
+    in its block where it failed when bash says, and stops."""
     text = script(command("echo before"), command(code), command("touch next-step"))
     result = run(text, tmp_path, fd3=True, token=TOKEN)
     assert result.returncode == status
     assert result.stdout == "before\n"
-    assert result.stderr.splitlines()[-1] == failed("guide/page.md:7", status)
+    assert result.stderr.splitlines()[-1] == failed("guide/page.md:7", status, line)
     assert result.events == [
         f"{TOKEN} start guide/page.md:3",
         f"{TOKEN} end guide/page.md:3",
@@ -429,7 +432,10 @@ def test_each_step_runs_as_strictly_as_the_first(
     have as the page's first step."""
     result = run(script(command(weaken), command(code)), tmp_path)
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1] == failed("guide/page.md:7", 1)
+    assert result.stderr.splitlines()[-1] in (
+        failed("guide/page.md:7", 1, 8),
+        failed("guide/page.md:7", 1),  # the unset variable ends bash without the ERR trap
+    )
     assert not (tmp_path / "work" / "after").exists()
 
 
@@ -518,7 +524,7 @@ def test_a_step_cannot_write_to_descriptor_3(
     result = run(text, tmp_path, fd3=fd3, token=token)
     assert result.returncode == 1
     assert "Bad file descriptor" in result.stderr
-    assert result.stderr.splitlines()[-1] == failed(at, 1)
+    assert result.stderr.splitlines()[-1] == failed(at, 1, None if directive else 8)
     real = [f"{TOKEN} start guide/page.md:3", f"{TOKEN} end guide/page.md:3", f"{TOKEN} start {at}"]
     assert result.events == (real if token else [])
 
@@ -556,14 +562,14 @@ def test_the_events_token_is_not_passed_on(script: Script, tmp_path: Path) -> No
 def test_page_paths_with_spaces(script: Script, tmp_path: Path) -> None:
     """A page whose path has spaces gets its steps named, counted and reported like any other."""
     text = script(command("echo one"), command("false"), path="my guide/a page.md")
-    assert "runbook_begin 'my guide/a page.md:7'\n" in text
+    assert "runbook_begin 'my guide/a page.md:7' \"$LINENO\" 1\n" in text
     result = run(text, tmp_path, fd3=True, token=TOKEN)
     assert result.returncode == 1
     # In a replay the marker of each step's stderr carries the run's token.
     assert result.stderr.splitlines() == [
         f"{TOKEN} step my guide/a page.md:3",
         f"{TOKEN} step my guide/a page.md:7",
-        failed("my guide/a page.md:7", 1),
+        failed("my guide/a page.md:7", 1, 8),
     ]
     assert result.events == [
         f"{TOKEN} start my guide/a page.md:3",
@@ -581,6 +587,7 @@ TRICKY_START = [
 TRICKY_MIDDLE = [
     "after a directive and blank lines",
     "shown although a comment opened before it",
+    "in a second terminal",
     "language and title in braces",
     "with line numbers",
     "````",
@@ -639,6 +646,8 @@ def test_tricky_page_runs(read: Read, tmp_path: Path, variant: str, expected: li
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == expected
     assert (tmp_path / "work" / "elsewhere").is_dir()
+    (written,) = (tmp_path / "work").rglob(".gitignore")
+    assert written.read_text(encoding="utf-8") == "*.pyc\n"
 
 
 def test_a_block_of_comments_only_is_a_valid_step(script: Script, tmp_path: Path) -> None:

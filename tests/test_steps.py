@@ -39,7 +39,7 @@ def errors_of(read: Read, text: str) -> list[tuple[int, str]]:
         pytest.param("sh", False, id="no-title"),
         pytest.param(
             'sh title="Execute the following command(s) in a second terminal"',
-            False,
+            True,
             id="second-terminal",
         ),
         pytest.param(
@@ -217,15 +217,21 @@ def test_errors_are_located(text: str, line: int, message: str, read: Read) -> N
     assert message in errors[0].message
 
 
-def test_template_markers_shown_in_a_file_stay_literal(read: Read) -> None:
-    """`<docker_image>` in a file the page shows is text to replace, not a value to ask for."""
+def test_template_markers_a_command_replaces_stay_literal(read: Read) -> None:
+    """`<docker_image>` in a file that a command replaces with `sed` is text to replace, not a
+    value to ask for: in the file and in the command."""
     text = page(
         '```yaml title="kubernetes/deployment.yaml"\nimage: <docker_image>\n```',
         command('sed -i "s|<docker_image>|$IMAGE|g" kubernetes/deployment.yaml'),
     )
-    (step,) = only_runbook(read(text)).steps
-    assert step.script == step.code
-    assert step.placeholders == ()
+    written, replaced = only_runbook(read(text)).steps
+    assert (written.kind, written.file, written.placeholders) == (
+        "file",
+        "kubernetes/deployment.yaml",
+        (),
+    )
+    assert replaced.script == replaced.code
+    assert replaced.placeholders == ()
 
 
 def test_template_markers_the_page_assigns_stay_literal(read: Read) -> None:
@@ -240,7 +246,8 @@ def test_template_markers_the_page_assigns_stay_literal(read: Read) -> None:
 
 
 def test_directives_mark_either_reading(read: Read) -> None:
-    """`literal=` keeps a `<...>` as text; `placeholder=` asks for one a file block shows."""
+    """`literal=` keeps a `<...>` as text; `placeholder=` asks for one, in the file that shows
+    it too."""
     text = page(
         '```yaml title="values.yaml"\nbucket: <my bucket>\n```',
         command("echo <my bucket>", directive='placeholder="<my bucket>"'),
@@ -248,7 +255,8 @@ def test_directives_mark_either_reading(read: Read) -> None:
     )
     runbook = only_runbook(read(text))
     assert [p.name for p in runbook.placeholders()] == ["MY_BUCKET"]
-    assert runbook.steps[1].script == "echo '<my name>'"
+    assert [p.name for p in runbook.steps[0].placeholders] == ["MY_BUCKET"]
+    assert runbook.steps[2].script == "echo '<my name>'"
 
 
 def test_take_over_steps_run_on_their_path_only(read: Read) -> None:
@@ -351,7 +359,7 @@ def test_each_step_is_a_shown_fence_of_the_source(
     for step in reading.runbook.steps:
         opening = source[step.line - 1].lstrip(" \t>")
         assert opening.startswith(("```", "~~~")), (step.location, opening)
-        assert TITLE in opening
+        assert TITLE in opening or (step.kind == "file" and f'title="{step.file}"' in opening)
 
 
 # What the final HTML shows --------------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from runbook.errors import SourceError
+from runbook.reading.files import file_title
 from runbook.reading.hidden import visible
 from runbook.reading.render import Rendering
 from runbook.reading.selection import Selection
@@ -85,17 +86,20 @@ def check_page(
     selection: Selection,
     rendering: Rendering | None = None,
 ) -> list[SourceError]:
-    """Return a problem for each difference between the page's shown commands and `steps`
-    (`rendering`, the render that made `page_html`, if at hand)."""
-    shown = [
-        block.text
-        for block in shown_blocks(page_html, rendering)
-        if block.title is not None
-        and selection.selects(
-            block.lang if block.lang is not None else selection.languages[0], block.title
-        )
+    """Return a problem for each difference between the page's shown steps and `steps`
+    (`rendering`, the render that made `page_html`, if at hand): commands, and on a page with
+    commands, the files it writes."""
+    blocks = [block for block in shown_blocks(page_html, rendering) if block.title is not None]
+    default = selection.languages[0]
+    commands = [
+        selection.selects(b.lang if b.lang is not None else default, b.title) for b in blocks
     ]
-    script = [_shown_as(step.code) for step in steps]
+    shown = [
+        ("command" if command else "file", block.text)
+        for block, command in zip(blocks, commands, strict=True)
+        if command or (any(commands) and file_title(block.title))
+    ]
+    script = [(step.kind, _shown_as(step.code)) for step in steps]
     if shown == script:
         return []
     problems = []
@@ -107,19 +111,23 @@ def check_page(
             problems.append(
                 SourceError(
                     step.line,
-                    "the script holds this command block, but the rendered page does not show "
-                    "it as a command",
+                    f"the script holds this {_kind(step.kind)}, but the rendered page does not "
+                    f"show it as {'a command' if step.kind == 'command' else 'a file'}",
                     path,
                 )
             )
-        for text in shown[start:end]:
+        for kind, text in shown[start:end]:
             first_line = (text.strip().splitlines() or [""])[0]
             problems.append(
                 SourceError(
                     steps[first - 1].line if first else 1,
-                    f"the rendered page shows a command block the script does not hold "
+                    f"the rendered page shows a {_kind(kind)} the script does not hold "
                     f"({first_line!r}, after this line)",
                     path,
                 )
             )
     return problems
+
+
+def _kind(kind: str) -> str:
+    return "command block" if kind == "command" else "file block"

@@ -1,8 +1,9 @@
 """Runbook directives: the `<!-- runbook: ... -->` comment an author puts before a block.
 
-A directive says how a block runs (`dir`, `fails`, `timeout`), that it does not (`skip`), or how
-to read its `<...>` texts (`literal`, `placeholder`). Each problem is a `SourceError` at the
-directive's line.
+A directive says how a block runs (`dir`, `fails`, `timeout`, `background` with `ready`), that it
+does not (`skip`, or `excerpt` for a file's), how to read its `<...>` texts (`literal`,
+`placeholder`), or whether a block shows a step's output (`output`, `not-output`). Each problem is
+a `SourceError` at the directive's line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,24 @@ import re
 from runbook.errors import SourceError
 from runbook.reading.fences import Fence
 
-DIRECTIVES = ("skip", "dir", "fails", "timeout", "take-over", "literal", "placeholder")
+DIRECTIVES = (
+    "skip",
+    "dir",
+    "fails",
+    "timeout",
+    "take-over",
+    "literal",
+    "placeholder",
+    "excerpt",
+    "background",
+    "ready",
+    "output",
+    "not-output",
+)
+# Directives of a block that is no step: it shows a step's output, or it does not.
+OUTPUT_DIRECTIVES = ("output", "not-output")
+# How an expected output compares with the real one.
+OUTPUT_MODES = ("similar", "exact")
 
 _DIRECTIVE_OPTION = re.compile(r"""\s*([a-z][a-z-]*)(?:=(?:"([^"]*)"|'([^']*)'|([^\s"']+)))?""")
 _ANGLED = re.compile(r"<([^<>\n]+)>")
@@ -34,7 +52,8 @@ def directive_options(line: int, text: str) -> dict[str, str]:
 
 def read_directive(line: int, text: str) -> dict[str, object]:
     """Read a directive: skip="reason", dir="path", fails, timeout=SECONDS, take-over,
-    literal="<a_b> ...", placeholder="<c d> ..."."""
+    literal="<a_b> ...", placeholder="<c d> ...", excerpt, background, ready="ADDRESS",
+    output[="exact"], not-output."""
     settings: dict[str, object] = {}
     for key, value in directive_options(line, text).items():
         if key == "skip":
@@ -45,7 +64,7 @@ def read_directive(line: int, text: str) -> dict[str, object]:
             if not value:
                 raise SourceError(line, 'dir needs a directory: dir="../teammate"')
             settings["dir"] = value
-        elif key in ("fails", "take-over"):
+        elif key in ("fails", "take-over", "excerpt", "background", "not-output"):
             if value:
                 raise SourceError(line, f"{key} takes no value")
             settings[key.replace("-", "_")] = True
@@ -62,10 +81,39 @@ def read_directive(line: int, text: str) -> dict[str, object]:
             if not texts or _ANGLED.sub("", value).strip():
                 raise SourceError(line, f'{key} takes <...> texts: {key}="<docker_image>"')
             settings[key] = frozenset(texts)
+        elif key == "ready":
+            settings["ready"] = ready_address(line, value)
+        elif key == "output":
+            mode = value or "similar"
+            if mode not in OUTPUT_MODES:
+                raise SourceError(line, f'output takes no value, or output="exact", not {value!r}')
+            settings["output"] = mode
         else:
             known = ", ".join(DIRECTIVES)
             raise SourceError(line, f"unknown runbook directive {key!r} (known: {known})")
     return settings
+
+
+_READY = re.compile(
+    r"(?:(?P<scheme>https?)://)?(?P<host>127\.0\.0\.1|localhost|\[::1\])(?::(?P<port>[0-9]{1,5}))?"
+    r"(?P<path>/[^\s]*)?"
+)
+
+
+def ready_address(line: int, value: str) -> str:
+    """Check the address a `background` step's server answers at: `http://127.0.0.1:8000/` (an
+    HTTP answer) or `127.0.0.1:8000` (a connection); only this machine's loopback."""
+    found = _READY.fullmatch(value)
+    if found is None or (found["scheme"] is None and (found["path"] or found["port"] is None)):
+        raise SourceError(
+            line,
+            f'ready takes a loopback address, not {value!r}: ready="http://127.0.0.1:8000/" '
+            'waits for an HTTP answer, ready="127.0.0.1:8000" for a connection',
+        )
+    port = int(found["port"] or (443 if found["scheme"] == "https" else 80))
+    if not 0 < port < 65536:
+        raise SourceError(line, f"ready: {port} is no port")
+    return value
 
 
 def skipped(fence: Fence) -> bool:

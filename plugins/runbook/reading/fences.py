@@ -87,6 +87,8 @@ class Fences:
     errors: list[SourceError] = field(default_factory=list)
     unclosed: list[tuple[int, Header]] = field(default_factory=list)
     swallowed: list[tuple[int, Header, int]] = field(default_factory=list)
+    # The page's lines as read (normalised), for the prose between blocks.
+    lines: list[str] = field(default_factory=list)
 
 
 class Unread:
@@ -193,7 +195,7 @@ class _Scan:
             if self.directive is not None or first == "<":
                 self.prose(index, line[: len(line) - len(body)], body)  # read for directives
         self.directive_unused()
-        return Fences(self.fences, self.errors, self.unclosed, self.swallowed)
+        return Fences(self.fences, self.errors, self.unclosed, self.swallowed, self.lines)
 
     def prose(self, number: int, prefix: str, body: str) -> None:
         """Take line `number`, outside fences: a runbook directive, or something else."""

@@ -1,7 +1,9 @@
-"""A page's runbook: the command blocks a reader sees, in reading order, and its variants.
+"""A page's runbook: the steps a reader takes, in reading order, and its variants.
 
-A fenced block is a step when the renderer shows it, its language is a shell language and its
-title matches the guide's title for commands. The blocks come from two readings of the page that
+A fenced block is a step when the renderer shows it and it is a command (a shell language, and
+the guide's title for commands, in a first or a second terminal) or, on a page with commands, a
+file to write (a title that is a path, see `files.py`). A block right after a step may show the
+step's expected output (see `outputs.py`). The blocks come from two readings of the page that
 must agree: the source's fences (`fences.py`), which know their lines and directives, and the
 render's (`render.py`), which know what a reader sees. Content tabs are variants: tabs with the
 same label are linked across the page, as Material's linked tabs are, so each choice of label
@@ -11,26 +13,42 @@ gives one variant.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from runbook.errors import SourceError
 from runbook.reading.directives import read_directive, skipped
 from runbook.reading.fences import Fence, Fences
-from runbook.reading.placeholders import PLACEHOLDER, Placeholder, substitute, variable_name
+from runbook.reading.files import file_path, file_title
+from runbook.reading.outputs import Expected, output_block, prose_between, says_output
+from runbook.reading.placeholders import (
+    PLACEHOLDER,
+    Placeholder,
+    reserved,
+    substitute,
+    variable_name,
+)
 from runbook.reading.render import RenderedFence, Rendering, Tab
 from runbook.reading.selection import Selection
 from runbook.reading.settings import PageSettings
 from runbook.reading.variants import Variant, twin_tabs, variants_of
 
 DEFAULT_TIMEOUT = 120.0
+StepKind = Literal["command", "file"]
 # Where a page's commands set a variable themselves: `NAME=`, `export NAME=`, `read NAME`.
 _ASSIGNED = re.compile(
     r"(?:^|[\s;&|(`])(?:(?:export|declare|local|readonly|typeset)(?:[ \t]+-\w+)*[ \t]+)?"
     r"([A-Za-z_][A-Za-z0-9_]*)\+?="
     r"|\bread(?:[ \t]+-[a-zA-Z]+)*[ \t]+([A-Za-z_][A-Za-z0-9_]*)",
     re.M,
+)
+# What a command replaces: the pattern of sed's (or perl's) `s` command, or of `${name//...}`.
+_REPLACED = re.compile(
+    r"(?<![\w-])s(?P<d>[|/#,:@!%])(?P<pattern>[^\n]*?)(?P=d)"
+    r"|\$\{\w+//?(?P<expansion>[^/}\n]*)/"
 )
 
 
@@ -53,6 +71,16 @@ class Step:
     fails: bool = False
     timeout: float = DEFAULT_TIMEOUT
     take_over: bool = False
+    kind: StepKind = "command"
+    # The path a file step writes: relative to the current folder, or `~/...`.
+    file: str | None = None
+    # The terminal a command runs in: 1, or 2 for "in a second terminal".
+    terminal: int = 1
+    # A server: it starts, the page goes on once it answers at `ready`, and it is stopped
+    # (Ctrl+C) before the first terminal's next step.
+    background: bool = False
+    ready: str | None = None
+    expected: Expected | None = None
 
     @property
     def location(self) -> str:
@@ -60,7 +88,10 @@ class Step:
 
     @property
     def command(self) -> str:
-        """The step's first line that is not a comment, to name it in listings."""
+        """The step's first line that is not a comment (for a file, what it writes), to name it
+        in listings."""
+        if self.kind == "file":
+            return f"write {self.file}"
         lines = (line.strip() for line in self.code.split("\n"))
         return next((line for line in lines if line and not line.startswith("#")), "")
 
@@ -119,111 +150,365 @@ def read_runbook(
     `fences` is the reading of the page's body, `rendering` what its render showed; `offset` is
     the number of lines before the body (front matter). Every error is located at `path`.
     """
-    errors = list(fences.errors)  # each at a line of the body
-    errors += [
-        SourceError(
-            line,
-            f"this code block is never closed (no line {header.marker} after it): it and the "
-            "rest of the page show as text",
-        )
-        for line, header in fences.unclosed
-    ]
-    errors += [
-        SourceError(
-            line,
-            "this line would open a command block, but it is inside the code block opened at "
-            f"line {outer}, whose closing line must have gone missing",
-        )
-        for line, header, outer in fences.swallowed
-        if selection.selects(header.lang, header.title)
-        or selection.near_miss(header.lang, header.title)
-    ]
-    located: list[SourceError] = []  # each at a line of the page
-    pairs, missing = _pair(fences.fences, rendering.fences)
-    shown = [(fence, rendered) for fence, rendered in pairs if rendered.shown]
-    errors += [
-        SourceError(
-            fence.line,
-            "this command block is hidden by HTML other than a plain <!-- comment --> (one "
-            "left open, a <script>, <template> or the like): browsers read such HTML each "
-            'their own way; fix the HTML, or mark the block skip="why"',
-        )
-        for fence, rendered in pairs
-        if rendered.doubtful
-        and fence is not None
-        and not skipped(fence)
-        and (
-            selection.selects(rendered.lang, rendered.title)
-            or selection.near_miss(rendered.lang, rendered.title)
-        )
-    ]
-    for fence in missing:
-        if selection.selects(fence.lang, fence.title):
-            errors.append(
-                SourceError(
-                    fence.line,
-                    "this command block is not in the rendered page (did a macro, a snippet "
-                    "or another extension or plugin change it?), so it does not run",
-                )
-            )
-    chosen: list[tuple[Fence, RenderedFence]] = []
-    others: list[str] = []
-    before = 0  # the line of the source's last block so far, to place blocks it does not hold
-    for fence, rendered in shown:
-        before = fence.line + offset if fence is not None else before
-        if selection.selects(rendered.lang, rendered.title) and fence is not None:
-            chosen.append((fence, rendered))
-            continue
-        others.append(rendered.text)
-        miss = selection.near_miss(rendered.lang, rendered.title)
-        if miss is not None and fence is not None and skipped(fence):
-            continue  # the author says no reader runs it
-        if fence is None and miss is None and selection.selects(rendered.lang, rendered.title):
-            first = (rendered.text.strip().splitlines() or [""])[0]
-            where = f", after the block of line {before}" if before else ""
-            located.append(
-                SourceError(
-                    max(before, 1),
-                    f"the rendered page shows a command block that its source does not hold "
-                    f"({first!r}{where}): a macro, a snippet or another extension or plugin "
-                    "made it, so it cannot run; write it in the page, or make it no command",
-                    path,
-                )
-            )
-        elif fence is not None and miss is not None:
-            errors.append(SourceError(fence.line, miss))
-        elif fence is not None and fence.directive is not None:
-            errors.append(
-                SourceError(
-                    fence.directive[0],
-                    "runbook directive before a block that is not a command "
-                    f"({rendered.lang or 'text'} block titled {rendered.title!r})",
-                )
-            )
-    markers = _markers([fence.text for fence, _ in chosen], others)
-    steps: list[Step] = []
-    for fence, rendered in chosen:
-        try:
-            steps.append(_step(path, fence, rendered, markers, offset))
-        except SourceError as error:  # at a line of the page
-            located.append(SourceError(error.line, error.message, path))
-    located += [SourceError(e.line + offset, e.message, path) for e in errors]
-    located += twin_tabs(steps, rendering.tab_sets)
-    tabbed = next((step for step in steps if step.tabs), None)
-    if rendering.tabs_unsure and tabbed is not None:
-        located.append(
-            SourceError(
-                tabbed.line,
-                "HTML written in this page's content tabs opens and closes tags unevenly (a "
-                "<div> or </div> on its own, say): a browser may show command blocks in other "
-                "tabs than the Markdown says; balance the HTML",
-                path,
-            )
-        )
+    reading = _Reading(path, fences, rendering, selection, offset)
+    steps = reading.steps()
     runbook = Runbook(
         path, tuple(steps), variants_of(steps, rendering.tab_sets), settings or PageSettings()
     )
-    return runbook, sorted(located, key=lambda error: error.line)
+    return runbook, reading.problems(steps)
+
+
+class _Reading:
+    """One page's blocks, sorted into steps, expected outputs and others, with the errors."""
+
+    def __init__(
+        self,
+        path: str,
+        fences: Fences,
+        rendering: Rendering,
+        selection: Selection,
+        offset: int,
+    ) -> None:
+        self.path = path
+        self.fences = fences
+        self.rendering = rendering
+        self.selection = selection
+        self.offset = offset
+        self.errors = list(fences.errors)  # each at a line of the body
+        self.located: list[SourceError] = []  # each at a line of the page
+        self.pairs, self.missing = _pair(fences.fences, rendering.fences)
+        self.shown = [(fence, rendered) for fence, rendered in self.pairs if rendered.shown]
+        # A page with commands has file steps too: its blocks titled with a path.
+        self.has_commands = any(
+            selection.selects(rendered.lang, rendered.title) for _, rendered in self.shown
+        )
+
+    def is_step(self, lang: str, title: str | None) -> bool:
+        return self.selection.selects(lang, title) or (self.has_commands and file_title(title))
+
+    def error(self, line: int, message: str) -> None:
+        """An error at a line of the page."""
+        self.located.append(SourceError(line, message, self.path))
+
+    def steps(self) -> list[Step]:
+        self.source_errors()
+        chosen: list[tuple[Fence, RenderedFence]] = []
+        before = 0  # the line of the source's last block so far, to place blocks it does not hold
+        for fence, rendered in self.shown:
+            before = fence.line + self.offset if fence is not None else before
+            if self.is_step(rendered.lang, rendered.title):
+                if fence is not None:
+                    chosen.append((fence, rendered))
+                    continue
+                first = (rendered.text.strip().splitlines() or [""])[0]
+                where = f", after the block of line {before}" if before else ""
+                kind = (
+                    "command" if self.selection.selects(rendered.lang, rendered.title) else "file"
+                )
+                self.error(
+                    max(before, 1),
+                    f"the rendered page shows a {kind} block that its source does not hold "
+                    f"({first!r}{where}): a macro, a snippet or another extension or plugin "
+                    "made it, so it cannot run; write it in the page, or make it no step",
+                )
+                continue
+            self.other(fence, rendered)
+        commands = [fence.text for fence, rendered in chosen if not self.file_block(rendered)]
+        markers = _markers(commands)
+        placeholders = {
+            match[1] for text in commands if "<" in text for match in PLACEHOLDER.finditer(text)
+        }
+        steps: list[Step] = []
+        for fence, rendered in chosen:
+            try:
+                if self.file_block(rendered):
+                    steps.append(self.file_step(fence, rendered, placeholders - markers))
+                else:
+                    steps.append(self.command_step(fence, rendered, markers))
+            except SourceError as error:  # at a line of the page
+                self.error(error.line, error.message)
+        self.outputs(steps)
+        self.terminals(steps)
+        return steps
+
+    def file_block(self, rendered: RenderedFence) -> bool:
+        return not self.selection.selects(rendered.lang, rendered.title)
+
+    def source_errors(self) -> None:
+        """The errors of blocks that are not read as the page shows them."""
+        selection, fences = self.selection, self.fences
+        self.errors += [
+            SourceError(
+                line,
+                f"this code block is never closed (no line {header.marker} after it): it and "
+                "the rest of the page show as text",
+            )
+            for line, header in fences.unclosed
+        ]
+        self.errors += [
+            SourceError(
+                line,
+                "this line would open a command block, but it is inside the code block opened "
+                f"at line {outer}, whose closing line must have gone missing",
+            )
+            for line, header, outer in fences.swallowed
+            if selection.selects(header.lang, header.title)
+            or selection.near_miss(header.lang, header.title)
+        ]
+        self.errors += [
+            SourceError(
+                fence.line,
+                f"this {_kind(self.selection, rendered)} block is hidden by HTML other than a "
+                "plain <!-- comment --> (one "
+                "left open, a <script>, <template> or the like): browsers read such HTML each "
+                'their own way; fix the HTML, or mark the block skip="why"',
+            )
+            for fence, rendered in self.pairs
+            if rendered.doubtful
+            and fence is not None
+            and not skipped(fence)
+            and (
+                self.is_step(rendered.lang, rendered.title)
+                or selection.near_miss(rendered.lang, rendered.title)
+            )
+        ]
+        self.errors += [
+            SourceError(
+                fence.line,
+                f"this {_kind(self.selection, fence)} block is not in the rendered page (did a "
+                "macro, a snippet or "
+                "another extension or plugin change it?), so it does not run",
+            )
+            for fence in self.missing
+            if self.is_step(fence.lang, fence.title)
+        ]
+
+    def other(self, fence: Fence | None, rendered: RenderedFence) -> None:
+        """A shown block that is no step: a near miss is an error, and only an output block
+        takes a directive."""
+        if fence is None:
+            return
+        miss = self.selection.near_miss(rendered.lang, rendered.title)
+        if miss is not None:
+            if not skipped(fence):
+                self.errors.append(SourceError(fence.line, miss))
+            return
+        if fence.directive is None:
+            return
+        line = fence.directive[0] + self.offset
+        try:
+            directive = read_directive(line, fence.directive[1])
+        except SourceError as error:
+            self.error(error.line, error.message)
+            return
+        if not set(directive) <= {"output", "not_output"} or len(directive) != 1:
+            kind = "a command or a file" if self.has_commands else "a command"
+            self.error(
+                line,
+                f"runbook directive before a block that is not {kind} "
+                f"({rendered.lang or 'text'} block titled {rendered.title!r}): only output or "
+                "not-output go before such a block",
+            )
+
+    def command_step(self, fence: Fence, rendered: RenderedFence, markers: frozenset[str]) -> Step:
+        """The step of a command block; its lines, and those of its errors, are the page's."""
+        settings = self.directive(fence)
+        line = fence.directive[0] + self.offset if fence.directive else fence.line + self.offset
+        terminal = self.selection.terminal(rendered.lang, rendered.title) or 1
+        if settings.get("fails") and _command_lines(fence.text) > 1:
+            raise SourceError(
+                line,
+                "fails takes a block of one command line, which must fail by itself: put the "
+                "commands before it in a block of their own",
+            )
+        if settings.pop("excerpt", False):
+            raise SourceError(line, "excerpt is for a file's block: a command runs, or is skip")
+        if "ready" in settings and not settings.get("background"):
+            raise SourceError(line, 'ready goes with background: background ready="..."')
+        if settings.get("background") and (settings.get("fails") or terminal == 2):
+            raise SourceError(
+                line,
+                "background starts a server in the first terminal: it cannot be a second "
+                "terminal's block, nor one that fails",
+            )
+        if terminal == 2 and "dir" in settings:
+            raise SourceError(
+                line, "a second terminal keeps its own folder: cd in the block instead of dir="
+            )
+        literal: frozenset[str] = markers | settings.pop("literal", frozenset())  # type: ignore[operator]
+        literal -= settings.pop("placeholder", frozenset())  # type: ignore[operator]
+        script, placeholders = substitute(fence.text, fence.line + self.offset + 1, literal)
+        return Step(
+            path=self.path,
+            line=fence.line + self.offset,
+            code=fence.text,
+            script=script,
+            placeholders=tuple(placeholders),
+            tabs=rendered.tabs,
+            terminal=terminal,
+            **settings,  # type: ignore[arg-type]
+        )
+
+    def file_step(self, fence: Fence, rendered: RenderedFence, named: set[str]) -> Step:
+        """The step of a file block: it writes the file, with the page's placeholders filled."""
+        settings = self.directive(fence)
+        line = fence.line + self.offset
+        where = fence.directive[0] + self.offset if fence.directive else line
+        wrong = sorted(set(settings) & {"fails", "timeout", "background", "ready"})
+        if wrong:
+            name = wrong[0].replace("_", "-")
+            raise SourceError(where, f"{name} is for a command: a file's block is written")
+        assert rendered.title is not None
+        written = file_path(rendered.title, line)
+        if settings.pop("excerpt", False):
+            settings.setdefault("skip", "an excerpt: the file is not written")
+        settings.pop("literal", None)  # in a file, a <...> is text unless the page says it is not
+        named = named | settings.pop("placeholder", frozenset())  # type: ignore[operator]
+        placeholders = []
+        for number, text in enumerate(fence.text.split("\n"), start=line + 1):
+            for match in PLACEHOLDER.finditer(text) if "<" in text else ():
+                if match[1] in named:
+                    name = variable_name(match[1])
+                    why = reserved(name)
+                    if why is not None:
+                        raise SourceError(number, f"placeholder {match[0]} would set {name}, {why}")
+                    placeholders.append(Placeholder(match[1], name, number))
+        return Step(
+            path=self.path,
+            line=line,
+            code=fence.text,
+            script=fence.text,
+            placeholders=tuple(placeholders),
+            tabs=rendered.tabs,
+            kind="file",
+            file=written,
+            **settings,  # type: ignore[arg-type]
+        )
+
+    def directive(self, fence: Fence) -> dict[str, object]:
+        """The settings of a step's directive; output directives are for other blocks."""
+        if fence.directive is None:
+            return {}
+        line = fence.directive[0] + self.offset
+        settings = read_directive(line, fence.directive[1])
+        if "output" in settings or "not_output" in settings:
+            raise SourceError(
+                line,
+                "output and not-output go before a block that shows a step's output, not before "
+                "a step",
+            )
+        return settings
+
+    def outputs(self, steps: Sequence[Step]) -> None:
+        """Give each step the block right after it that shows its output, if any."""
+        by_line = {step.line: step for step in steps}
+        previous: tuple[Fence, Step | None] | None = None
+        pattern = self.selection.output_pattern
+        for fence, rendered in self.shown:
+            if fence is None:
+                previous = None
+                continue
+            step = by_line.get(fence.line + self.offset)
+            if step is not None or self.is_step(rendered.lang, rendered.title):
+                previous = (fence, step)
+                continue
+            mode = self.output_mode(fence)
+            before = previous
+            previous = (fence, None)
+            if mode == "none":
+                continue
+            candidate = output_block(rendered.lang, rendered.title, self.selection.output_languages)
+            line = fence.line + self.offset
+            if before is None or before[1] is None:
+                if mode is not None:
+                    self.error(line, "output: no step comes right before this block")
+                continue
+            after, owner = before
+            if mode is None:
+                if not candidate:
+                    continue
+                said = says_output(prose_between(self.fences.lines, after.end, fence.line), pattern)
+                if said is False:
+                    continue
+                if said is None:
+                    self.error(
+                        line,
+                        "the text before this block speaks of output, but not as the page's "
+                        "pattern for expected output does: mark the block output, or not-output",
+                    )
+                    continue
+                mode = "similar"
+            problem = _no_output(owner, rendered)
+            if problem is not None:
+                self.error(line, problem)
+                continue
+            if owner.expected is not None:
+                continue  # the step's output is shown already; this block is more of it
+            owner.expected = Expected(line, rendered.text, mode)  # type: ignore[arg-type]
+
+    def output_mode(self, fence: Fence) -> str | None:
+        """What an output directive says of a block: `similar`, `exact`, `none`, or None."""
+        if fence.directive is None:
+            return None
+        try:
+            settings = read_directive(fence.directive[0] + self.offset, fence.directive[1])
+        except SourceError:
+            return None  # reported with the block
+        if settings.get("not_output"):
+            return "none"
+        return settings.get("output")  # type: ignore[return-value]
+
+    def terminals(self, steps: Sequence[Step]) -> None:
+        """A server the page starts must be marked `background`, or the second terminal's
+        blocks after it never run."""
+        for step, after in itertools.pairwise(steps):
+            if (
+                after.terminal == 2
+                and step.terminal == 1
+                and step.kind == "command"
+                and not step.background
+                and step.skip is None
+            ):
+                self.error(
+                    step.line,
+                    "a second terminal's block follows this one, so it starts something that "
+                    'keeps running: mark it background (ready="http://127.0.0.1:PORT/") so the '
+                    "page goes on once it answers; else the second terminal never runs",
+                )
+
+    def problems(self, steps: Sequence[Step]) -> list[SourceError]:
+        located = self.located + [
+            SourceError(e.line + self.offset, e.message, self.path) for e in self.errors
+        ]
+        located += twin_tabs(steps, self.rendering.tab_sets)
+        tabbed = next((step for step in steps if step.tabs), None)
+        if self.rendering.tabs_unsure and tabbed is not None:
+            located.append(
+                SourceError(
+                    tabbed.line,
+                    "HTML written in this page's content tabs opens and closes tags unevenly (a "
+                    "<div> or </div> on its own, say): a browser may show command blocks in "
+                    "other tabs than the Markdown says; balance the HTML",
+                    self.path,
+                )
+            )
+        return sorted(located, key=lambda error: error.line)
+
+
+def _kind(selection: Selection, block: Fence | RenderedFence) -> str:
+    """What a reader takes a step's block for: a command, or a file."""
+    return "command" if selection.selects(block.lang, block.title) else "file"
+
+
+def _no_output(step: Step, rendered: RenderedFence) -> str | None:
+    """Why a block cannot show `step`'s output, if it cannot."""
+    if step.kind == "file":
+        return "a file's block prints nothing: this block cannot be its output (not-output)"
+    if step.background:
+        return "a server's output is not compared (it goes to its log): mark this block not-output"
+    if rendered.tabs != step.tabs:
+        return "this output block is not in the same content tabs as its step: put them together"
+    return None
 
 
 def _pair(
@@ -250,18 +535,23 @@ def _pair(
     return pairs, missing
 
 
-def _markers(commands: Sequence[str], others: Iterable[str]) -> frozenset[str]:
+def _markers(commands: Sequence[str]) -> frozenset[str]:
     """Return the `<...>` texts of the page's commands that are template markers, not values.
 
-    A marker is literal text: the page shows it in a block that is not a command (a file's
-    content), or its own commands set the variable it would name.
+    A marker is literal text: a command of the page replaces it (`sed "s|<docker_image>|...|"`,
+    `${text//<marker>/...}`), or the page's commands set the variable it would name.
     """
     candidates = {
         match[1] for text in commands if "<" in text for match in PLACEHOLDER.finditer(text)
     }
     if not candidates:
         return frozenset()
-    shown = {match[1] for text in others if "<" in text for match in PLACEHOLDER.finditer(text)}
+    replaced = {
+        match[1]
+        for text in commands
+        for pattern in _REPLACED.finditer(text)
+        for match in PLACEHOLDER.finditer(pattern["pattern"])
+    }
     assigned = {
         name
         for text in commands
@@ -270,34 +560,7 @@ def _markers(commands: Sequence[str], others: Iterable[str]) -> frozenset[str]:
         for name in found.groups()
     }
     return frozenset(
-        text for text in candidates if text in shown or variable_name(text) in assigned
-    )
-
-
-def _step(
-    path: str, fence: Fence, rendered: RenderedFence, markers: frozenset[str], offset: int
-) -> Step:
-    """Return the step of `fence`; its lines, and those of its errors, are lines of the page."""
-    settings = {}
-    if fence.directive is not None:
-        settings = read_directive(fence.directive[0] + offset, fence.directive[1])
-        if settings.get("fails") and _command_lines(fence.text) > 1:
-            raise SourceError(
-                fence.directive[0] + offset,
-                "fails takes a block of one command line, which must fail by itself: put the "
-                "commands before it in a block of their own",
-            )
-    literal: frozenset[str] = markers | settings.pop("literal", frozenset())  # type: ignore[operator]
-    literal -= settings.pop("placeholder", frozenset())  # type: ignore[operator]
-    script, placeholders = substitute(fence.text, fence.line + offset + 1, literal)
-    return Step(
-        path=path,
-        line=fence.line + offset,
-        code=fence.text,
-        script=script,
-        placeholders=tuple(placeholders),
-        tabs=rendered.tabs,
-        **settings,  # type: ignore[arg-type]
+        text for text in candidates if text in replaced or variable_name(text) in assigned
     )
 
 

@@ -147,7 +147,7 @@ class StepCheck:
         """Take more steps to check; skipped steps do not run, so they are not checked."""
         batch = []
         for step in steps:
-            if step.skip is not None:
+            if step.skip is not None or step.kind != "command":
                 continue
             open_or_stray = unfinished(step.script) or stray_brace(step.script)
             if not _pretty_prints() or open_or_stray is not None:

@@ -1,83 +1,69 @@
 """Replay a page's script in a sandbox, and account for every step it must run.
 
-The replay passes only when every step of the variant started and ended, in order, and the script
-said it finished: events the script sends on a descriptor of its own, with a token of the run
-(see `script.py`), which no step can write to. A step's output counts for nothing. The script
-runs under a reaper (`reaper.py`), so nothing a step starts outlives the replay, and a process a
-step left behind holding its output cannot keep the replay waiting.
+The replay passes only when every step of the variant started and ended, in order, each step
+that shows its output printed what the page shows, and the script said it finished: events the
+script sends on a descriptor of its own, with a token of the run (see `prologue.py`), which no
+step can write to. A step's output counts for nothing else. The script runs under a reaper
+(`reaper.py`), so nothing a step starts outlives the replay, and a process a step left behind
+holding its output cannot keep the replay waiting.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import selectors
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
+from runbook.reading.outputs import Expected
 from runbook.reading.steps import DEFAULT_TIMEOUT, Step
 from runbook.replaying import reaper
+from runbook.replaying.expected import Mismatch, compare
+from runbook.replaying.output import Bounded, Streams, Transcript
 from runbook.replaying.sandbox import Sandbox
-from runbook.replaying.script import FINISHED, STEP_MARKER
 
-Outcome = Literal["passed", "failed", "timed out", "never ran"]
+Outcome = Literal["passed", "failed", "timed out", "never ran", "output differs"]
 # After bash has ended, how long the output may take to close: the reaper kills what holds it.
 _CLOSING = 10.0
-
-
-class _Stderr:
-    """Splits the script's stderr by step, at the markers `runbook_begin` prints there.
-
-    In a replay the markers carry the run's token, so no step's output passes for one; they only
-    say where each step's stderr starts (progress is counted from the events). A step's output
-    without a final newline can stand before a marker on its line.
-    """
-
-    def __init__(self, steps: Sequence[str], token: str) -> None:
-        self.steps = list(steps)
-        self.token = token
-        self.by_step: list[list[str]] = [[] for _ in steps]
-        self.lines: list[str] = []
-        self.next = 0
-        self.current: list[str] = []
-
-    def add(self, line: str) -> None:
-        text = line.rstrip("\n")
-        if self.next < len(self.steps):
-            marker = f"{self.token} step {self.steps[self.next]}"
-            if text.endswith(marker):
-                before = text[: -len(marker)]
-                self.current.append(before)
-                self.lines += [before, f"{STEP_MARKER}{self.steps[self.next]}\n"]
-                self.current = self.by_step[self.next]
-                self.next += 1
-                return
-        self.lines.append(line)
-        if text != FINISHED:
-            self.current.append(line)
-
-    def of(self, index: int) -> str:
-        return "".join(self.by_step[index])
-
-    def all(self) -> str:
-        """The whole stderr, each marker as a reader of the script sees it."""
-        return "".join(self.lines)
+# A server's step waits for it within its timeout; the replay gives the script this much more
+# to say so itself.
+SERVER_GRACE = 10.0
+# What the report shows of a step's output, and of a server's.
+_REPORTED_LINES = 60
+_SERVER_LOG = 8192
 
 
 @dataclass
 class StepRun:
-    """What one step did: its outcome, how long it ran, and what it wrote to stderr."""
+    """What one step did: its outcome, how long it ran, what it printed (stdout and stderr, as
+    a terminal shows them), and how its output differs from the page's, if it does."""
 
     location: str
     outcome: Outcome = "never ran"
     seconds: float | None = None
-    stderr: str = ""
+    output: Bounded = field(default_factory=Bounded)
+    mismatch: Mismatch | None = None
+
+    @property
+    def printed(self) -> str:
+        return self.output.text()
+
+
+@dataclass
+class Server:
+    """A server a `background` step started: its output and how it ended."""
+
+    location: str
+    log: Path
+    status: int | None = None
+    output: str = ""
 
 
 @dataclass
@@ -86,11 +72,11 @@ class Replay:
 
     steps: list[StepRun]
     returncode: int
-    stdout: str
-    stderr: str
+    output: str
     finished: bool
     leftovers: list[str] = field(default_factory=list)
     problem: str | None = None
+    servers: list[Server] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -118,6 +104,8 @@ class Replay:
             return f"the script did not finish (exit status {self.returncode})"
         missing = [s.location for s in self.steps if s.outcome == "never ran"]
         after = f"; steps that never ran: {', '.join(missing)}" if missing else ""
+        if step.outcome == "output differs" and step.mismatch is not None:
+            return step.mismatch.describe(f"step {step.location}").split("\n")[0] + after
         if step.outcome == "failed" and self.returncode == 0:
             return f"step {step.location} ended the script with exit status 0{after}"
         if step.outcome == "failed":
@@ -130,21 +118,29 @@ class Replay:
         )
 
     def report(self, steps: Sequence[Step] = ()) -> str:
-        """Each step's `path:line` and outcome; for a failure, its command and its stderr."""
+        """Each step's `path:line` and outcome; for a failure, its command and its output."""
         lines = [self.summary()]
         for run in self.steps:
             took = f" ({run.seconds:.1f} s)" if run.seconds is not None else ""
             lines.append(f"  {run.location}  {run.outcome}{took}")
-        bad = next((s for s in self.steps if s.outcome in ("failed", "timed out")), None)
+        bad = next((s for s in self.steps if s.outcome not in ("passed", "never ran")), None)
         step = next((s for s in steps if bad is not None and s.location == bad.location), None)
         if step is not None:
-            lines += [f"command ({step.location}):", *(f"    {x}" for x in step.code.splitlines())]
-        stderr = bad.stderr if bad is not None else self.stderr
-        if not self.ok and stderr.strip():
-            lines += ["stderr:", *(f"    {line}" for line in stderr.rstrip().splitlines())]
-        if not self.ok and self.stdout.strip():
-            lines += ["stdout (last lines):"]
-            lines += [f"    {line}" for line in self.stdout.rstrip().splitlines()[-20:]]
+            kind = "file" if step.kind == "file" else "command"
+            lines += [f"{kind} ({step.location}):", *(f"    {x}" for x in step.code.splitlines())]
+        if bad is not None and bad.mismatch is not None:
+            lines += bad.mismatch.describe(f"step {bad.location}").split("\n")[1:]
+        elif not self.ok:
+            printed = bad.printed if bad is not None else self.output
+            if printed.strip():
+                shown = printed.rstrip().splitlines()
+                cut = len(shown) > _REPORTED_LINES
+                lines += ["output" + (" (last lines)" if cut else "") + ":"]
+                lines += [f"    {line}" for line in shown[-_REPORTED_LINES:]]
+        for server in self.servers:
+            ended = "still running" if server.status is None else f"exit status {server.status}"
+            lines.append(f"server of {server.location} ({ended}), its output:")
+            lines += [f"    {line}" for line in server.output.rstrip().splitlines()] or ["    -"]
         if self.leftovers:
             lines += ["left running by the steps, and ended with the replay:"]
             lines += [f"    {command}" for command in self.leftovers]
@@ -191,74 +187,32 @@ class _Ledger:
         return self.runs
 
 
-class _Output:
-    """The script's three outputs (stdout, stderr and the events), read line by line as they
-    come, in this thread."""
-
-    def __init__(self, streams: Mapping[str, int]) -> None:
-        self.selector = selectors.DefaultSelector()
-        # What each open output gave since its last newline, in pieces: a long line without a
-        # newline (a progress bar's) is joined once, not again at each read.
-        self.partial: dict[int, list[bytes]] = {}
-        for name, fd in streams.items():
-            self.selector.register(fd, selectors.EVENT_READ, name)
-            self.partial[fd] = []
-
-    @property
-    def open(self) -> bool:
-        return bool(self.partial)
-
-    def lines(self, timeout: float) -> Iterator[tuple[str, str]]:
-        """The (stream, line) pairs that are ready within `timeout`; an output's last line, with
-        no newline, comes when it closes."""
-        for key, _ in self.selector.select(timeout):
-            data = os.read(key.fd, 65536)
-            if not data:
-                last = b"".join(self.partial.pop(key.fd))
-                self.selector.unregister(key.fd)
-                os.close(key.fd)
-                if last:
-                    yield key.data, last.decode(errors="replace")
-                continue
-            if b"\n" not in data:
-                self.partial[key.fd].append(data)
-                continue
-            *whole, rest = b"".join([*self.partial[key.fd], data]).split(b"\n")
-            self.partial[key.fd] = [rest] if rest else []
-            for line in whole:
-                yield key.data, line.decode(errors="replace") + "\n"
-
-    def close(self) -> None:
-        for fd in self.partial:
-            os.close(fd)
-        self.selector.close()
-
-
 def _launch(
     path: str, sandbox: Sandbox, values: Mapping[str, str], token: str
-) -> tuple[subprocess.Popen[bytes], _Output]:
-    """Start bash on the script at `path` under the reaper; return the process and its output."""
-    (stdout, out), (stderr, err), (events, events_write) = os.pipe(), os.pipe(), os.pipe()
-    bash = shutil.which("bash") or "/bin/bash"
+) -> tuple[subprocess.Popen[bytes], Streams]:
+    """Start bash on the script at `path` under the reaper; return the process and its output:
+    stdout and stderr on one pipe, as a terminal shows them, and the events on another."""
+    (output, write), (events, events_write) = os.pipe(), os.pipe()
+    bash = shutil.which("bash", path=sandbox.env.get("PATH")) or "/bin/bash"
     try:
         process = subprocess.Popen(
             [sys.executable, "-I", "-S", reaper.__file__, str(events_write), token, bash, path],
             cwd=sandbox.workdir,
             env={**sandbox.env, **values, "RUNBOOK_EVENTS": token},
             stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
+            stdout=write,
+            stderr=write,
             pass_fds=(events_write,),
             start_new_session=True,
         )
     except BaseException:
-        for fd in (stdout, stderr, events):
+        for fd in (output, events):
             os.close(fd)
         raise
     finally:
-        for fd in (out, err, events_write):
+        for fd in (write, events_write):
             os.close(fd)
-    return process, _Output({"stdout": stdout, "stderr": stderr, "events": events})
+    return process, Streams({"output": output, "events": events})
 
 
 def run_script(
@@ -269,26 +223,28 @@ def run_script(
     values: Mapping[str, str] | None = None,
     progress: Callable[[str, str], None] | None = None,
     default_timeout: float = DEFAULT_TIMEOUT,
+    expected: Mapping[str, Expected] | None = None,
 ) -> Replay:
     """Run `script` with bash in the sandbox, expecting the `steps` (locations) in that order.
 
     Each step gets its timeout from `timeouts`; time outside steps counts against
-    `default_timeout`. `values` are the placeholders' variables. `progress` hears each event
-    (`start`, `end`, `finished`, `leftover`) as it comes.
+    `default_timeout`. `values` are the placeholders' variables; `expected`, the output each
+    step must print. `progress` hears each event (`start`, `end`, `finished`, `leftover`,
+    `server`, `stopped`) as it comes.
     """
     path = sandbox.own / "runbook.sh"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(script, encoding="utf-8")
     token = secrets.token_hex(16)
-    process, output = _launch(str(path), sandbox, values or {}, token)
+    process, streams = _launch(str(path), sandbox, values or {}, token)
     ledger = _Ledger(steps, timeouts or {}, default_timeout)
-    stdout: list[str] = []
-    stderr = _Stderr(steps, token)
+    transcript = Transcript(steps, token)
     leftovers: list[str] = []
+    servers: dict[str, Server] = {}
     stopped = False
     closing_since: float | None = None
     try:
-        while output.open:
+        while streams.open:
             if not stopped and ledger.timed_out():
                 stopped = True
                 process.send_signal(signal.SIGTERM)  # the reaper ends bash and what it left
@@ -296,24 +252,29 @@ def run_script(
                 closing_since = closing_since or time.monotonic()
                 if time.monotonic() - closing_since > _CLOSING:
                     break
-            for name, line in output.lines(timeout=0.05):
-                if name == "stdout":
-                    stdout.append(line)
-                elif name == "stderr":
-                    stderr.add(line)
+            for name, line in streams.lines(timeout=0.05):
+                if name == "output":
+                    transcript.add(line)
+                    continue
+                token_seen, _, event = line.rstrip("\n").partition(" ")
+                kind, _, argument = event.partition(" ")
+                if token_seen != token:
+                    continue
+                if kind == "leftover":
+                    leftovers.append(argument)
+                elif kind == "server":
+                    where, _, log = argument.partition(" ")
+                    servers[where] = Server(where, Path(log))
+                elif kind == "stopped":
+                    where, _, status = argument.rpartition(" ")
+                    if where in servers and status.isdigit():
+                        servers[where].status = int(status)
                 else:
-                    token_seen, _, event = line.rstrip("\n").partition(" ")
-                    kind, _, argument = event.partition(" ")
-                    if token_seen != token:
-                        continue
-                    if kind == "leftover":
-                        leftovers.append(argument)
-                    else:
-                        ledger.event(kind, argument)
-                    if progress is not None:
-                        progress(kind, argument)
+                    ledger.event(kind, argument)
+                if progress is not None:
+                    progress(kind, argument)
     finally:
-        output.close()
+        streams.close()
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
         try:
@@ -323,16 +284,33 @@ def run_script(
             process.wait()
     runs = ledger.close(stopped)
     for index, run in enumerate(runs):
-        run.stderr = stderr.of(index)
+        run.output = transcript.of(index)
+        shown = (expected or {}).get(run.location)
+        if run.outcome == "passed" and shown is not None:
+            run.mismatch = compare(shown, run.printed)
+            if run.mismatch is not None:
+                run.outcome = "output differs"
+    for server in servers.values():
+        server.output = _tail(server.log)
     problem = ledger.problem
     if stopped and ledger.running is None and problem is None:
         problem = f"the script ran over its timeout of {default_timeout:g}s outside any step"
     return Replay(
         runs,
         process.returncode,
-        "".join(stdout),
-        stderr.all(),
+        transcript.outside.text(),
         ledger.finished,
         leftovers,
         problem,
+        list(servers.values()),
     )
+
+
+def _tail(log: Path) -> str:
+    """The end of a server's output, as much as a report shows."""
+    try:
+        with log.open("rb") as stream:
+            stream.seek(max(0, log.stat().st_size - _SERVER_LOG))
+            return stream.read().decode(errors="replace")
+    except OSError:
+        return ""

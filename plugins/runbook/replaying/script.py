@@ -1,81 +1,34 @@
-"""Render a runbook variant as one bash script: the page's commands, in order, in one session.
+"""Render a runbook variant as one bash script: the page's steps, in order, in one session.
 
-The script a reader downloads is the one the replay runs. Run by a reader, it says on stderr
-which step runs and which one failed. Run by the replay, it also reports each step's start and
-end, and its own completion, on file descriptor 3 with a token of that run (`RUNBOOK_EVENTS`);
-every step runs with descriptor 3 closed, so nothing a step or a program it runs prints can pass
-for progress. (A step written to forge events could still read the shell's token: no secret
-survives in the shell that runs the page.)
+The script a reader downloads is the one the replay runs. Its prologue (`prologue.py`) holds the
+functions its steps need; then each step follows, in reading order:
+
+- a command runs in a `{ ... }` group, so a `cd` or a variable carries on to the next step, or in
+  a subshell with `dir=` or `fails`;
+- a file step writes its file with `runbook_write` from a quoted here-document whose delimiter
+  no line of the file holds, so the file gets exactly the text shown;
+- a second terminal's step runs in a bash of its own (`runbook_terminal`), as a reader's new
+  terminal does;
+- a `background` step starts a server and waits until it answers (`runbook_serve`); the server
+  is stopped, as a reader does with Ctrl+C, before the first terminal's next step and at the
+  end.
 """
 
 from __future__ import annotations
 
+import re
+
 from runbook.reading.placeholders import Placeholder
 from runbook.reading.steps import Runbook, Step
 from runbook.reading.variants import Variant
+from runbook.replaying import prologue
+from runbook.replaying.prologue import EVENTS_FD, FINISHED, STEP_MARKER
 
-EVENTS_FD = 3
-STEP_MARKER = "runbook: step "
-FINISHED = "runbook: all steps passed"
+__all__ = ["EVENTS_FD", "FINISHED", "STEP_MARKER", "render_script", "script_name"]
 
-_PROLOGUE = """\
-set -euo pipefail
-
-runbook_start=$PWD
-runbook_step=
-runbook_reported=
-# The replay counts steps on descriptor 3, with the token of the run; no step can write there.
-runbook_token=${RUNBOOK_EVENTS-}
-unset RUNBOOK_EVENTS
-runbook_event() {
-  if [[ -n $runbook_token ]]; then printf '%s %s\\n' "$runbook_token" "$*" >&3; fi
-}
-runbook_begin() {
-  runbook_step=$1
-  # Where the step's stderr starts; in a replay, marked with the run's token.
-  printf '%s step %s\\n' "${runbook_token:-runbook:}" "$1" >&2
-  runbook_event start "$1"
-  # Each step runs as the page's first did, whatever the one before it changed.
-  set -euo pipefail
-  trap runbook_failed ERR
-}
-# Say which step failed, with its exit status, once.
-runbook_report() {
-  runbook_reported=1
-  printf 'runbook: step %s failed with exit status %d\\n' "$runbook_step" "$1" >&2
-}
-runbook_failed() {
-  local status=$?
-  runbook_report "$status"
-  exit "$status"
-}
-# An unset variable, a failure inside a function or an `exit` ends bash without the ERR trap.
-runbook_exit() {
-  local status=$?
-  if ((status != 0)) && [[ -n $runbook_step && -z $runbook_reported ]]; then
-    runbook_report "$status"
-  fi
-}
-# bash does not stop for a failure inside `a && b`: a step's last status must still be 0.
-runbook_end() {
-  local status=$?
-  if ((status != 0)); then
-    runbook_report "$status"
-    exit "$status"
-  fi
-  runbook_event end "$runbook_step"
-}
-trap runbook_failed ERR
-trap runbook_exit EXIT
-# A step in a subshell (`dir`, `fails`) that ends before its last line did not run whole.
-runbook_early() {
-  local status=$?
-  if [[ -z ${runbook_ran-} ]] && ((status == 0)); then
-    printf 'runbook: step %s ended before its last line\\n' "$runbook_step" >&2
-    exit 125
-  fi
-}
-"""
+# What must not reach a comment or a name in the script as it is: a line break would end the
+# comment, and what follows would run.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 def script_name(page: str, variant: Variant, take_over: bool = False) -> str:
@@ -89,27 +42,43 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
+def _safe(text: str) -> str:
+    """`text` for a comment: each control or line-breaking character written as an escape."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(lambda found: found[0].encode("unicode_escape").decode("ascii"), text)
+
+
 def _header(
-    runbook: Runbook, variant: Variant, take_over: bool, placeholders: list[Placeholder]
+    runbook: Runbook,
+    variant: Variant,
+    take_over: bool,
+    placeholders: list[Placeholder],
+    after: str | None,
 ) -> list[str]:
     lines = [
         "#!/usr/bin/env bash",
-        f"# The commands of {runbook.path}, in reading order, as one shell session.",
+        f"# The steps of {_safe(runbook.path)}, in reading order, as one shell session.",
     ]
     if variant.name:
-        lines.append(f"# Variant: {variant.name}.")
+        lines.append(f"# Variant: {_safe(variant.name)}.")
     if take_over:
         lines.append("# Take-over path: first the steps that set up the download, then the rest.")
+    if after is not None:
+        lines.append(
+            f"# It starts where {_safe(after)} ends: run that page's steps first, in the same "
+            "terminal."
+        )
     lines.append("# Generated from the page by runbook: change the page, not this script.")
     where = "the downloaded file is" if take_over else "the page's first command runs"
     lines.append(f"# Run it with bash from the folder where {where}.")
     if placeholders:
         lines.append("# Set these environment variables first (the values the page leaves to you):")
         width = max(len(p.name) for p in placeholders)
-        lines += [f"#   {p.name:<{width}}  <{p.text}>" for p in placeholders]
+        lines += [f"#   {p.name:<{width}}  <{_safe(p.text)}>" for p in placeholders]
         example = " ".join(f"{p.name}=..." for p in placeholders)
         name = script_name(runbook.path, variant, take_over).rsplit("/", 1)[-1]
-        lines.append(f"# for example: {example} bash {name}")
+        lines.append(f"# for example: {example} bash {_safe(name)}")
     return lines
 
 
@@ -131,61 +100,139 @@ def _checks(path: str, placeholders: list[Placeholder]) -> list[str]:
     return lines
 
 
+def _delimiter(text: str, word: str) -> str:
+    """A here-document delimiter that no line of `text` is."""
+    lines = set(text.split("\n"))
+    number = 0
+    while (delimiter := f"{word}{number or ''}") in lines:
+        number += 1
+    return delimiter
+
+
+def _here(text: str, word: str) -> tuple[list[str], str]:
+    """`text` as the lines of a quoted here-document (its bytes, verbatim), and its delimiter."""
+    delimiter = _delimiter(text, word)
+    return [*text.split("\n"), delimiter], delimiter
+
+
+def _note(step: Step) -> str:
+    if step.kind == "file":
+        return f" (writes {_safe(step.file or '')})"
+    if step.terminal == 2:
+        return " (in a second terminal)"
+    if step.background:
+        ready = f" once it answers at {_safe(step.ready)}" if step.ready else ""
+        return f" (a server: it keeps running, and the page goes on{ready})"
+    return ""
+
+
+def _begin(step: Step, lines: int) -> str:
+    return f'runbook_begin {_quote(step.location)} "$LINENO" {lines}'
+
+
 def _step(step: Step) -> list[str]:
-    lines = [f"# {step.location}"]
+    lines = [f"# {_safe(step.location)}{_note(step)}"]
     if step.skip is not None:
-        lines[0] += f" (skipped: {step.skip})"
+        lines[0] += f" (skipped: {_safe(step.skip)})"
+        if step.kind == "file":
+            return [*lines, ""]
         return [*lines, *(f"# {line}".rstrip() for line in step.code.split("\n")), ""]
-    lines.append(f"runbook_begin {_quote(step.location)}")
+    if step.kind == "file":
+        return [*lines, *_file(step), ""]
+    if step.terminal == 2:
+        body, delimiter = _here(step.script, "RUNBOOK_STEP")
+        begin = _begin(step, 0)
+        call = f"runbook_terminal 2 <<'{delimiter}' || runbook_gone \"$?\""
+        return [*lines, begin, call, *body, "runbook_end", ""]
+    if step.background:
+        body, delimiter = _here(step.script, "RUNBOOK_STEP")
+        begin = _begin(step, 0)
+        ready = _quote(step.ready or "")
+        call = f"runbook_serve {ready} {step.timeout:g} <<'{delimiter}'"
+        if step.dir is not None:
+            body = [f"runbook_enter {_quote(step.dir)}", *body]
+        return [*lines, begin, call, *body, "runbook_end", ""]
     # Lines as bash splits them: at newlines only (Python's splitlines also splits at \f, \x85).
     body = step.script.split("\n")
     if not step.command:  # only comments: bash refuses an empty group
         body.append(":")
-    if step.dir is not None:
-        where = f'"$runbook_start"/{_quote(step.dir)}'
-        body = [f"mkdir -p -- {where}", f"cd -- {where}", *body]
+    begin = _begin(step, len(body))
     if step.dir is None and not step.fails:
         # A group, not a subshell: a `cd` or a variable carries on to the next step.
-        return [*lines, "{", *body, f"}} {EVENTS_FD}>&-", "runbook_end", ""]
-    subshell = ["(", "trap runbook_early EXIT", *body, "runbook_ran=1", f") {EVENTS_FD}>&-"]
+        return [*lines, begin, "{", *body, f"}} {EVENTS_FD}>&-", "runbook_end", ""]
+    enter = f"; runbook_enter {_quote(step.dir)}" if step.dir is not None else ""
+    opening = f"( runbook_subshell{enter}"
+    closing = [
+        "runbook_status=$? runbook_ran=1",
+        f'exit "$runbook_status" ) {EVENTS_FD}>&-',
+    ]
     if not step.fails:
-        return [*lines, *subshell, "runbook_end", ""]
-    # A subshell in an `if` ignores `set -e`: run it plainly and test its status after. Only
-    # the block's own failure counts: not a command that cannot run or is not found (126,
-    # 127), nor a block that ended before its end (125), nor a signal.
+        closing[1] += ' || runbook_gone "$?"'
+        return [*lines, begin, opening, *body, *closing, "runbook_end", ""]
+    # A failure is what the page says: the subshell's status is tested, not trapped.
     return [
         *lines,
-        "trap - ERR",
-        "set +e",
-        subshell[0],
-        "set -e",
-        *subshell[1:],
-        "runbook_status=$?",
-        "set -e",
-        "trap runbook_failed ERR",
-        "if ((runbook_status == 0)); then",
-        "  runbook_reported=1",
-        "  printf 'runbook: step %s succeeded but the page says it fails\\n' \"$runbook_step\" >&2",
-        "  exit 1",
-        "elif ((runbook_status >= 125)); then",
-        "  runbook_reported=1",
-        "  printf 'runbook: step %s failed, but not as the page says: exit status %d\\n' "
-        '"$runbook_step" "$runbook_status" >&2',
-        '  exit "$runbook_status"',
-        "fi",
-        'runbook_event end "$runbook_step"',
+        begin,
+        f"runbook_expect_failure; {opening}",
+        *body,
+        *closing,
+        'runbook_failed_as_said "$?"',
         "",
     ]
 
 
-def render_script(runbook: Runbook, variant: Variant | None = None, take_over: bool = False) -> str:
+def _file(step: Step) -> list[str]:
+    """A file step: the file's content, exactly as shown, in a quoted here-document."""
+    text = step.code.strip("\n")
+    body, delimiter = _here(text, "RUNBOOK_FILE")
+    fills = "".join(
+        f" {_quote('<' + p.text + '>')} {p.name}"
+        for p in {p.text: p for p in step.placeholders}.values()
+    )
+    call = f"runbook_write {_quote(step.file or '')}{fills} <<'{delimiter}'"
+    return [_begin(step, 0), call, *body, "runbook_end"]
+
+
+def _prologue(steps: list[Step]) -> str:
+    """The parts of the prologue the steps need."""
+    running = [step for step in steps if step.skip is None]
+    parts = [prologue.CORE]
+    if any(step.kind == "file" for step in running):
+        parts.append(prologue.FILES)
+    if any(step.dir is not None or step.fails for step in running if not step.background):
+        parts.append(prologue.SUBSHELLS)
+    if any(step.terminal == 2 for step in running):
+        parts += [prologue.SAVE_STATE, prologue.TERMINALS]
+    if any(step.background for step in running):
+        parts.append(prologue.SERVERS)
+        if any(step.background and step.dir is not None for step in running):
+            parts.append(prologue.SUBSHELLS)
+    else:
+        parts.append(prologue.NO_SERVERS)
+    parts.append(prologue.FINISH)
+    return "\n".join(dict.fromkeys(parts))
+
+
+def render_script(
+    runbook: Runbook,
+    variant: Variant | None = None,
+    take_over: bool = False,
+    after: str | None = None,
+) -> str:
     """Return the bash script of `variant` of `runbook` (the first for None), on its normal path
-    or, with `take_over`, on its take-over path."""
+    or, with `take_over`, on its take-over path; `after` names the page it starts after."""
     variant = variant or runbook.variant(None)
     placeholders = runbook.placeholders(variant, take_over)
-    lines = [*_header(runbook, variant, take_over, placeholders), _PROLOGUE]
+    steps = runbook.steps_for(variant, take_over)
+    lines = [*_header(runbook, variant, take_over, placeholders, after), _prologue(steps)]
     lines += _checks(runbook.path, placeholders)
-    for step in runbook.steps_for(variant, take_over):
+    serving = False
+    for step in steps:
+        if serving and step.terminal == 1 and step.skip is None and step.kind == "command":
+            lines.append("# A reader stops the server with Ctrl+C before the next command.")
+            lines.append("runbook_stop_servers")
+            serving = False
         lines += _step(step)
-    lines += ["runbook_event finished", f"printf '{FINISHED}\\n' >&2"]
+        serving = serving or (step.background and step.skip is None)
+    lines += ["runbook_finish"]
     return "\n".join(lines) + "\n"

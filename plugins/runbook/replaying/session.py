@@ -37,7 +37,8 @@ from runbook.errors import SourceError
 from runbook.reading.settings import Remote, Value
 from runbook.reading.steps import Runbook, Step
 from runbook.reading.variants import Variant
-from runbook.replaying.replay import Replay, run_script
+from runbook.replaying.prologue import SAVE_STATE
+from runbook.replaying.replay import SERVER_GRACE, Replay, run_script
 from runbook.replaying.sandbox import Sandbox, make_sandbox
 from runbook.replaying.script import render_script
 from runbook.replaying.states import build_state, bundle_name, make_bundle, unknown_state
@@ -46,32 +47,18 @@ from runbook.standins.gitserver import serve_git
 Transport = Literal["path", "http"]
 
 # Appended to a page's script in a replay: keep the shell's state for a page that starts after.
-_KEEP_STATE = """
-# Replay only: keep the shell's state, for a page that starts where this one ends.
-trap - ERR
-runbook_keep_state() {
-  local runbook_name runbook_declared
-  {
-    for runbook_name in $(compgen -v); do
-      case $runbook_name in
-        runbook_* | BASH* | SHELLOPTS | EUID | UID | PPID | GROUPS | FUNCNAME | LINENO | \\
-        RANDOM | SRANDOM | SECONDS | EPOCHREALTIME | EPOCHSECONDS | HISTCMD | DIRSTACK | \\
-        PIPESTATUS | OPTIND | OPTARG | OPTERR | COMP_* | SHLVL | PWD | OLDPWD | _ | IFS | PS4)
-          continue ;;
-      esac
-      runbook_declared=$(declare -p "$runbook_name" 2>/dev/null) || continue
-      [[ $runbook_declared =~ ^declare\\ -[a-zA-Z]*r ]] && continue
-      printf '%s\\n' "$runbook_declared"
-    done
-    for runbook_name in $(compgen -A function); do
-      [[ $runbook_name == runbook_* ]] || declare -f "$runbook_name"
-    done
-    printf 'cd -- %q\\n' "$PWD"
-  } >"$1"
-  printf '%s' "$PWD" >"$2"
-}
-runbook_keep_state {state} {cwd}
-"""
+_KEEP_STATE = (
+    "\n# Replay only: keep the shell's state, for a page that starts where this one ends.\n"
+    "trap - ERR\n" + SAVE_STATE + "runbook_save_state {state}\nprintf '%s' \"$PWD\" >|{cwd}\n"
+)
+# Put before a chained page's script in a replay: what a new terminal of the page has is the
+# environment the replay gives, not the state of the page before.
+_FIRST_ENV = (
+    "runbook_token=${RUNBOOK_EVENTS-}\n"
+    "unset RUNBOOK_EVENTS\n"
+    "runbook_first_env=$(export -p)\n"
+    "export RUNBOOK_EVENTS=$runbook_token\n"
+)
 
 
 @dataclass
@@ -291,7 +278,7 @@ class ReplaySession:
         if start is not None and start.page and not take_over:
             before = self._variant_after(start.name, variant)
             sandbox = self._bring(start.name, before, root, base, runbook.path, start.line)
-            restore.append(f"source {shlex.quote(str(sandbox.own / 'state.sh'))}")
+            restore += [_FIRST_ENV, f"source {shlex.quote(str(sandbox.own / 'state.sh'))}"]
         else:
             sandbox = self._fresh(root, base)
             if take_over:
@@ -322,9 +309,10 @@ class ReplaySession:
             "\n".join([*restore, script, keep]),
             sandbox,
             [step.location for step in steps],
-            {step.location: step.timeout for step in steps},
+            {step.location: step.timeout + SERVER_GRACE * step.background for step in steps},
             values,
             progress,
+            expected={step.location: step.expected for step in steps if step.expected},
         )
         if result.ok and not cwd.is_file():
             result.problem = "the replay could not keep the shell's state at its end"
