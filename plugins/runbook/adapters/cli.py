@@ -26,7 +26,7 @@ from runbook.reading.crosscheck import check_page
 from runbook.reading.pages import PageReading
 from runbook.reading.steps import Runbook
 from runbook.replaying.script import render_script
-from runbook.replaying.session import ChainError, ReplaySession
+from runbook.replaying.session import ChainError, PageReplay, ReplaySession
 
 FAILED = 1
 BAD_INPUT = 2
@@ -48,11 +48,21 @@ def _describe(runbook: Runbook) -> list[str]:
     for step in runbook.steps:
         notes = [f"in {tab.label}" for tab in step.tabs]
         notes += [f"skipped: {step.skip}"] if step.skip else []
+        notes += ["second terminal"] if step.terminal == 2 else []
+        notes += [f"background, ready at {step.ready}" if step.ready else "background"] * (
+            step.background
+        )
         notes += [f"dir {step.dir}"] if step.dir else []
         notes += ["fails"] if step.fails else []
         notes += ["take-over"] if step.take_over else []
+        if step.expected is not None:
+            how = " exactly" if step.expected.mode == "exact" else ""
+            notes.append(f"output{how} as at line {step.expected.line}")
         suffix = f" [{'; '.join(notes)}]" if notes else ""
-        lines.append(f"  step {step.location}{suffix}  {step.command}")
+        if step.kind == "file":
+            lines.append(f"  file {step.location}{suffix}  {step.file}")
+        else:
+            lines.append(f"  step {step.location}{suffix}  {step.command}")
     return lines
 
 
@@ -139,7 +149,13 @@ class _PageErrors(Exception):
 
 
 def replay_page(
-    site: Site, page: str, variant: str | None, take_over: bool, transport: str, keep: bool
+    site: Site,
+    page: str,
+    variant: str | None,
+    take_over: bool,
+    transport: str,
+    keep: bool,
+    outputs: bool = False,
 ) -> int:
     """Replay a page in a sandbox, as the tests do; progress on stderr, the report on stdout."""
     read: dict[str, Runbook] = {}
@@ -173,6 +189,8 @@ def replay_page(
     try:
         with session.replay(uri, variant, take_over, progress=progress) as replayed:
             print(replayed.report())
+            if outputs:
+                print(_outputs(replayed), end="")
             return 0 if replayed.ok else FAILED
     except ChainError as error:
         print(error)
@@ -184,6 +202,28 @@ def replay_page(
             print(f"runbook: the sandbox is kept in {base / 'roots'}", file=sys.stderr)
         else:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def _outputs(replayed: PageReplay) -> str:
+    """Each step that shows its output: the output shown, and the output it printed."""
+    runs = {run.location: run for run in replayed.result.steps}
+    lines = []
+    for step in replayed.steps:
+        run = runs.get(step.location)
+        if step.expected is None or run is None or run.outcome == "never ran":
+            continue
+        how = "exactly" if step.expected.mode == "exact" else "similar"
+        verdict = "differs" if run.mismatch is not None else "matches"
+        lines.append(
+            f"\n{step.location}: its output {verdict} ({how}) the block at line "
+            f"{step.expected.line}"
+        )
+        lines += ["shown on the page:", *(f"    {x}" for x in step.expected.text.split("\n"))]
+        lines += [
+            "printed by the step:",
+            *(f"    {x}" for x in run.printed.rstrip("\n").split("\n")),
+        ]
+    return "".join(line + "\n" for line in lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -209,6 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="reach fresh remotes by path or over a loopback HTTP server (default: path)",
     )
     replay.add_argument("--keep", action="store_true", help="keep the sandbox, and say where")
+    replay.add_argument(
+        "--outputs",
+        action="store_true",
+        help="show each step's real output beside the output its page shows",
+    )
     exporting = commands.add_parser(
         "export", help="write the scripts and downloads into a site another generator built"
     )
@@ -223,7 +268,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return export(site, args.site_dir)
         if args.command == "replay":
             return replay_page(
-                site, args.page, args.variant, args.take_over, args.transport, args.keep
+                site,
+                args.page,
+                args.variant,
+                args.take_over,
+                args.transport,
+                args.keep,
+                args.outputs,
             )
         return print_script(site, args.page, args.variant, args.take_over)
     except (SiteError, SourceError) as error:

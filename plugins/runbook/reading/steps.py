@@ -359,9 +359,10 @@ class _Reading:
             name = wrong[0].replace("_", "-")
             raise SourceError(where, f"{name} is for a command: a file's block is written")
         assert rendered.title is not None
-        written = file_path(rendered.title, line)
         if settings.pop("excerpt", False):
             settings.setdefault("skip", "an excerpt: the file is not written")
+        # A file that is not written may be shown wherever it lives.
+        written = file_path(rendered.title, line) if "skip" not in settings else rendered.title
         settings.pop("literal", None)  # in a file, a <...> is text unless the page says it is not
         named = named | settings.pop("placeholder", frozenset())  # type: ignore[operator]
         placeholders = []

@@ -60,6 +60,7 @@ runbook_failed() {
 # An unset variable, a failure inside a function or an `exit` ends bash without the ERR trap.
 runbook_exit() {
   local status=$?
+  runbook_stop_servers
   runbook_cleanup
   if ((status != 0)) && [[ -n $runbook_step && -z $runbook_reported ]]; then
     runbook_report "$status"
@@ -208,29 +209,31 @@ runbook_terminal() {
     "$(declare -f runbook_save_state)" 3>&-
 }
 runbook_terminal_run=$(cat <<'RUNBOOK_TERMINAL'
+runbook_own=$2 runbook_start=$3 runbook_step=$4
 eval "$1"
 eval "$5"
-if [[ -f $2.state ]]; then source "$2.state"; else cd -- "$3"; fi
+set --
+if [[ -f $runbook_own.state ]]; then source "$runbook_own.state"; else cd -- "$runbook_start"; fi
 set -euo pipefail
 shopt -s extglob expand_aliases
 runbook_failed() {
   local status=$?
   [[ $- == *e* ]] || return "$status"
   printf 'runbook: step %s failed at line %d with exit status %d\n' \
-    "$4" "$((${4##*:} + $1))" "$status" >&2
+    "$runbook_step" "$((${runbook_step##*:} + $1))" "$status" >&2
   runbook_reported=1
   exit "$status"
 }
 runbook_exit() {
   local status=$?
   if ((status != 0)) && [[ -z ${runbook_reported-} ]]; then
-    printf 'runbook: step %s failed with exit status %d\n' "$4" "$status" >&2
+    printf 'runbook: step %s failed with exit status %d\n' "$runbook_step" "$status" >&2
   fi
 }
 trap 'runbook_failed "$LINENO"' ERR
 trap runbook_exit EXIT
-source "$2.step"
-runbook_save_state "$2.state"
+source "$runbook_own.step"
+runbook_save_state "$runbook_own.state"
 RUNBOOK_TERMINAL
 )
 """
@@ -269,7 +272,7 @@ runbook_serve() {
     sleep 0.1
   done
   wait "$pid" || status=$?
-  unset 'runbook_servers[-1]'
+  unset "runbook_servers[$number]"
   printf 'runbook: the server of step %s exited with status %d before it answered; it said:\n' \
     "$runbook_step" "$status" >&2
   tail -c 20000 -- "$log" >&2 || true
