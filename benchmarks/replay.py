@@ -3,6 +3,7 @@ replayed one by one. Each returns each side's (wall, CPU) seconds per run."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -10,9 +11,9 @@ from pathlib import Path
 
 from benchmarks.corpus import PROJECT, TITLE, write_site
 from benchmarks.timing import alternate, timed
-from runbook.adapters.config import RunbookConfig
 from runbook.adapters.site import load_site
-from runbook.reading.steps import Runbook
+from runbook.reading.settings import SiteSettings
+from runbook.reading.steps import DEFAULT_TIMEOUT, Runbook
 from runbook.replaying.replay import run_script
 from runbook.replaying.sandbox import Sandbox, make_sandbox
 from runbook.replaying.script import render_script
@@ -36,7 +37,7 @@ def chapter(runs: int) -> tuple[int, Times]:
     script = render_script(runbook, variant)
 
     def harness(sandbox: Sandbox, values: dict[str, str]) -> None:
-        timeouts = {step.location: step.timeout for step in steps}
+        timeouts = {step.location: step.timeout or DEFAULT_TIMEOUT for step in steps}
         result = run_script(script, sandbox, list(timeouts), timeouts, values)
         if not result.ok:
             raise RuntimeError(f"{CHAPTER}: {result.report(steps)}")
@@ -96,15 +97,18 @@ def chain(count: int, runs: int, root: Path) -> Times:
         if errors := [str(error) for r in readings.values() for error in r.errors]:
             raise RuntimeError("\n".join(errors))
         runbooks = {path: r.runbook for path, r in readings.items() if r.runbook.steps}
-        sites.append((runbooks, site.plugin.config, folder))
+        sites.append((runbooks, site.settings, folder))
 
     def run(
-        runbooks: dict[str, Runbook], config: RunbookConfig, folder: Path
+        runbooks: dict[str, Runbook], settings: SiteSettings, folder: Path
     ) -> tuple[float, float]:
         starts = {r.settings.start.name for r in runbooks.values() if r.settings.start}
         with tempfile.TemporaryDirectory(prefix="replays-", dir=folder) as base:
             session = ReplaySession(
-                runbooks.__getitem__, runbooks, config, Path(base), followed=starts.__contains__
+                runbooks.__getitem__,
+                runbooks,
+                dataclasses.replace(settings, cache=Path(base)),
+                followed=starts.__contains__,
             )
 
             def replay_all() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -27,6 +28,14 @@ from runbook.replaying.sandbox import Sandbox
 from runbook.replaying.session import PageReplay, ReplaySession, Transport
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A fresh run (`RUNBOOK_FRESH=1`, as CI runs) replays each page again, once: it gets a
+    name of its own, which pytest-xdist's workers inherit."""
+    if os.environ.get("RUNBOOK_FRESH") and not hasattr(config, "workerinput"):
+        os.environ["RUNBOOK_FRESH"] = f"pytest-{uuid.uuid4().hex}"
+
 
 # Property tests render hundreds of pages: no deadline per page. On CI the examples are the same
 # on every run, so a failure there is one anyone can reproduce.
@@ -76,7 +85,6 @@ class Guide:
 
     site: Site
     readings: dict[str, PageReading]
-    base: Path
     transport: Transport = "path"
     stack: ExitStack = field(default_factory=ExitStack)
     sessions: dict[Transport, ReplaySession] = field(default_factory=dict)
@@ -104,10 +112,10 @@ class Guide:
             self.sessions[transport] = ReplaySession(
                 self.runbook,
                 runbooks.keys(),
-                self.site.plugin.config,
-                self.base,
+                self.site.settings,
                 transport,
                 followed=starts.__contains__,
+                fresh=os.environ.get("RUNBOOK_FRESH") or None,
             )
         return self.sessions[transport]
 
@@ -126,24 +134,15 @@ class Guide:
         )
 
 
-def read_guide(config_file: Path, base: Path, transport: Transport = "path") -> Guide:
+def read_guide(config_file: Path, transport: Transport = "path") -> Guide:
     site = load_site(config_file)
-    return Guide(site, site.read(site.pages()), base, transport)
+    return Guide(site, site.read(site.pages()), transport)
 
 
 @pytest.fixture(scope="session")
-def replay_base(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the session's replays run and keep end states: shared by pytest-xdist workers."""
-    base = tmp_path_factory.getbasetemp()
-    if hasattr(request.config, "workerinput"):
-        base = base.parent
-    return base / "replays"
-
-
-@pytest.fixture(scope="session")
-def docs(replay_base: Path) -> Guide:
+def docs() -> Guide:
     """The project's docs, read once per session, as the build reads them."""
-    return read_guide(PROJECT / "mkdocs.yml", replay_base)
+    return read_guide(PROJECT / "mkdocs.yml")
 
 
 @pytest.fixture(params=["path", "http"], ids=["remote-path", "remote-http"])
@@ -172,7 +171,7 @@ def guide(tmp_path: Path) -> Iterator[Callable[..., Guide]]:
 
         def make(pages: dict[str, str | bytes], config: str | None = None) -> Guide:
             folder = tmp_path / f"guide-{next(count)}"
-            made = read_guide(write_site(folder, pages, config), folder / "replays")
+            made = read_guide(write_site(folder, pages, config))
             stack.enter_context(made.stack)
             return made
 

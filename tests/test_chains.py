@@ -80,7 +80,7 @@ def test_an_earlier_pages_failure_is_reported_as_such(guide: Callable[..., Guide
         pytest.param(
             {"a.md": starts("missing.md", command("true"))},
             "a.md:3",
-            "start: missing.md is neither a page of the site nor a named state",
+            "start: missing.md is neither a page of the site (a path under the docs folder",
             id="missing-page",
         ),
         pytest.param(

@@ -17,7 +17,7 @@ import pytest
 from conftest import Guide, assert_replayed, only_runbook
 from helpers import CHAPTER, PROJECT, command, page
 from runbook.reading.pages import PageReading
-from runbook.reading.steps import Step
+from runbook.reading.steps import DEFAULT_TIMEOUT, Step
 from runbook.replaying.output import KEPT
 from runbook.replaying.replay import Replay, run_script
 from runbook.replaying.sandbox import BLOCKED, DATE, IDENTITY, Sandbox, make_sandbox
@@ -69,7 +69,7 @@ def replay(read: Read, tmp_path: Path) -> ReplayFn:
             render_script(runbook),
             sandbox,
             [step.location for step in steps if step.skip is None],
-            {step.location: step.timeout for step in steps},
+            {step.location: step.timeout or DEFAULT_TIMEOUT for step in steps},
         )
         return Replayed(steps, result, sandbox)
 

@@ -434,7 +434,7 @@ def test_a_new_page_needs_no_registering(tmp_path: Path) -> None:
         "a-new-page-github.sh",
         "a-new-page-gitlab.sh",
     }
-    made = read_guide(tmp_path / "mkdocs.yml", tmp_path / "replays")
+    made = read_guide(tmp_path / "mkdocs.yml")
     for variant in ("github", "gitlab"):
         assert_replayed(made.replay("a-new-page.md", variant))
         made.stack.close()

@@ -15,7 +15,7 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -156,6 +156,7 @@ def replay_page(
     transport: str,
     keep: bool,
     outputs: bool = False,
+    fresh: bool = False,
 ) -> int:
     """Replay a page in a sandbox, as the tests do; progress on stderr, the report on stdout."""
     read: dict[str, Runbook] = {}
@@ -168,29 +169,31 @@ def replay_page(
             read[uri] = reading.runbook
         return read[uri]
 
-    def progress(kind: str, argument: str) -> None:
-        said = {
-            "start": f"running {argument}",
-            "end": f"passed {argument}",
-            "finished": "the script finished",
-            "leftover": f"ended what the steps left running: {argument}",
-        }
-        print(f"runbook: {said.get(kind, f'{kind} {argument}')}", file=sys.stderr, flush=True)
-
     uri = site.page(page).src_uri
     try:
         if not runbook_of(uri).steps:
             raise SourceError(1, "no steps: no block of this page is a command to run", uri)
     except _PageErrors:
         return BAD_INPUT
-    base = Path(tempfile.mkdtemp(prefix="runbook-replay-"))
+    progress = _Progress()
     names = {file.src_uri for file in site.pages()}
-    session = ReplaySession(runbook_of, names, site.plugin.config, base, transport)  # type: ignore[arg-type]
+    session = ReplaySession(
+        runbook_of,
+        names,
+        site.settings,
+        transport,  # type: ignore[arg-type]
+        followed=lambda page: True,
+        fresh=f"cli-{os.getpid()}-{time.time()}" if fresh else None,
+        notify=progress.say,
+    )
+    roots = site.settings.cache / "roots"
     try:
-        with session.replay(uri, variant, take_over, progress=progress) as replayed:
+        with session.replay(uri, variant, take_over, progress=progress.event) as replayed:
             print(replayed.report())
             if outputs:
                 print(_outputs(replayed), end="")
+            if keep:
+                progress.say(f"the sandbox is kept in {replayed.sandbox.root}")
             return 0 if replayed.ok else FAILED
     except ChainError as error:
         print(error)
@@ -198,10 +201,30 @@ def replay_page(
     except _PageErrors:
         return BAD_INPUT
     finally:
-        if keep:
-            print(f"runbook: the sandbox is kept in {base / 'roots'}", file=sys.stderr)
-        else:
-            shutil.rmtree(base, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(roots, ignore_errors=True)
+
+
+class _Progress:
+    """Says on stderr what a replay does as it goes: the page, the step, the time."""
+
+    def __init__(self) -> None:
+        self.clock = time.monotonic()
+
+    def say(self, message: str) -> None:
+        elapsed = time.monotonic() - self.clock
+        print(f"runbook: [{elapsed:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    def event(self, kind: str, argument: str) -> None:
+        said = {
+            "start": f"running {argument}",
+            "end": f"passed {argument}",
+            "finished": "the script finished",
+            "leftover": f"ended what the steps left running: {argument}",
+            "server": f"{argument.split(' ', 1)[0]} started a server",
+            "stopped": f"stopped the server of {argument.rsplit(' ', 1)[0]} with Ctrl+C",
+        }
+        self.say(said.get(kind, f"{kind} {argument}"))
 
 
 def _outputs(replayed: PageReplay) -> str:
@@ -250,6 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     replay.add_argument("--keep", action="store_true", help="keep the sandbox, and say where")
     replay.add_argument(
+        "--fresh",
+        action="store_true",
+        help="replay every page of the chain again, ignoring the end states kept from before",
+    )
+    replay.add_argument(
         "--outputs",
         action="store_true",
         help="show each step's real output beside the output its page shows",
@@ -275,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.transport,
                 args.keep,
                 args.outputs,
+                args.fresh,
             )
         return print_script(site, args.page, args.variant, args.take_over)
     except (SiteError, SourceError) as error:

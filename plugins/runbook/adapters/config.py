@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config, ValidationError
 
-from runbook.reading.selection import COMMAND_TITLE, SHELL_LANGUAGES
-from runbook.reading.settings import Value, read_value
+from runbook.reading.outputs import OUTPUT_LANGUAGES, OUTPUT_PROSE
+from runbook.reading.selection import COMMAND_TITLE, SECOND_TERMINAL_TITLE, SHELL_LANGUAGES
+from runbook.reading.settings import (
+    Setup,
+    SiteSettings,
+    Value,
+    read_downloads,
+    read_env,
+    read_packages,
+    read_timeout,
+    read_value,
+)
+
+T = TypeVar("T")
 
 
 class Pattern(c.Type[str]):
@@ -84,6 +99,29 @@ class States(c.BaseConfigOption[dict[str, str]]):
         return states
 
 
+class Checked(c.BaseConfigOption[T]):
+    """An option checked by one of the reading functions of `runbook.reading.settings`."""
+
+    def __init__(self, read: Callable[[object], T], default: T) -> None:
+        super().__init__()
+        self.read = read
+        self.default = default
+
+    def run_validation(self, value: object) -> T:
+        try:
+            return self.read(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+def _tools(value: object) -> list[str]:
+    if not isinstance(value, list) or not all(
+        isinstance(name, str) and re.fullmatch(r"[\w.+-]+", name) for name in value
+    ):
+        raise ValueError("tools takes a list of program names: tools: [uv]")
+    return list(value)
+
+
 class RunbookConfig(Config):
     enabled = c.Type(bool, default=True)
     """Publish each page's scripts and download links; `false` turns the plugin off."""
@@ -98,4 +136,36 @@ class RunbookConfig(Config):
     values = Values()
     """Test values of placeholders for replays: `{VAR: text}` or `{VAR: {remote: NAME.git}}`."""
     cache_dir = c.Type(str, default=".cache/plugin/runbook")
-    """Where built start-state downloads are kept between builds (relative to mkdocs.yml)."""
+    """Where start-state downloads and pages' end states are kept between runs (relative to
+    mkdocs.yml)."""
+    second_title = Pattern(default=SECOND_TERMINAL_TITLE)
+    """Regular expression that the whole title of a second terminal's block must match."""
+    output_languages = c.ListOfItems(c.Type(str), default=list(OUTPUT_LANGUAGES))
+    """Languages of the blocks that can show a step's output (besides untitled blocks)."""
+    output_prose = Pattern(default=OUTPUT_PROSE)
+    """Regular expression that the prose before a block showing a step's output matches."""
+    packages = Checked(read_packages, ())
+    """Folders of wheels that `pip` and `uv` install from in a replay (relative to mkdocs.yml)."""
+    downloads = Checked(read_downloads, {})
+    """URLs that `curl`, `wget` and Python get from a file in a replay: `{URL: path}`."""
+    env = Checked(read_env, {})
+    """Environment variables of every replay's sandbox: `{NAME: value}`."""
+    timeout = Checked(read_timeout, 120.0)
+    """Each step's default timeout, in seconds."""
+    tools = Checked(_tools, [])
+    """Programs of this machine outside the system's folders (a virtualenv's, a home's) that a
+    replay may run: `[uv]`."""
+
+
+def site_settings(config: RunbookConfig, config_file: str | None) -> SiteSettings:
+    """The settings replays need, from the plugin's options in `config_file`."""
+    root = Path(config_file or "mkdocs.yml").resolve().parent
+    setup = Setup(tuple(config.packages), dict(config.downloads), dict(config.env), config.timeout)
+    return SiteSettings(
+        root,
+        root / config.cache_dir,
+        dict(config.states),
+        dict(config.values),
+        setup,
+        tuple(config.tools),
+    )

@@ -23,8 +23,8 @@ from runbook.reading.selection import Selection
 from runbook.reading.steps import Runbook
 from runbook.reading.syntax import StepCheck
 from runbook.reading.variants import Variant
+from runbook.replaying.chains import start_errors
 from runbook.replaying.script import render_script, script_name
-from runbook.replaying.session import start_errors
 from runbook.replaying.states import StateError, bundle_name, make_bundle
 
 if TYPE_CHECKING:
@@ -49,7 +49,13 @@ class ScriptLink:
 
 
 def selection_of(config: RunbookConfig) -> Selection:
-    return Selection(tuple(config.languages), config.title)
+    return Selection(
+        tuple(config.languages),
+        config.title,
+        config.second_title,
+        tuple(config.output_languages),
+        config.output_prose,
+    )
 
 
 class RunbookPlugin(BasePlugin[RunbookConfig]):
@@ -73,7 +79,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.urls: dict[str, str] = {}
         self.scripts: dict[str, str] = {}
         self.links: dict[str, list[ScriptLink]] = {}
-        self.downloads: dict[str, bytes] = {}
+        self.bundles: dict[str, bytes] = {}
         self.page_names: set[str] = set()
         self.site_files: set[str] = set()
         self.bodies: dict[str, str] = {}
@@ -94,7 +100,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             if data is not None:
                 uri = f"{self.config.script_dir}/{bundle_name(name)}"
                 files.append(File.generated(config, uri, content=data))
-                self.downloads[name] = data
+                self.bundles[name] = data
 
     # Before other plugins: the page's body as MkDocs read it, without its front matter.
     @event_priority(100)
@@ -148,11 +154,11 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
     def check(self) -> None:
         """Add the errors found across pages: each page's start, and each step's bash."""
         runbooks = {path: reading.runbook for path, reading in self.pages.items()}
-        for error in start_errors(runbooks, self.page_names, self.config):
+        for error in start_errors(runbooks, self.page_names, self.config.states):
             self.pages[error.path].errors.append(error)
         for path, reading in self.pages.items():
             start = reading.runbook.settings.start
-            if reading.runbook.take_over and (start is None or start.name not in self.downloads):
+            if reading.runbook.take_over and (start is None or start.name not in self.bundles):
                 reading.errors.append(
                     SourceError(
                         start.line if start else 1,
@@ -225,7 +231,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         from the plugin (`runbook export` publishes the same files for another generator).
         """
         files = {name: text.encode("utf-8") for name, text in self.scripts.items()}
-        for name, data in self.downloads.items():
+        for name, data in self.bundles.items():
             files[f"{self.config.script_dir}/{bundle_name(name)}"] = data
         pages = {
             self.urls[path]: [dataclasses.asdict(link) for link in links]

@@ -23,9 +23,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_e
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
+from runbook.adapters.config import site_settings
 from runbook.adapters.plugin import RunbookPlugin
 from runbook.errors import SourceError
 from runbook.reading.pages import PageReading
+from runbook.reading.settings import SiteSettings
 from runbook.reading.steps import Runbook
 
 
@@ -44,6 +46,11 @@ class Site:
     @property
     def docs_dir(self) -> Path:
         return Path(self.config.docs_dir)
+
+    @property
+    def settings(self) -> SiteSettings:
+        """The runbook's settings for replays: states, values, stand-ins, cache."""
+        return site_settings(self.plugin.config, self.config.config_file_path)
 
     def pages(self) -> list[File]:
         """The Markdown pages `mkdocs build` renders, in the order of their paths."""

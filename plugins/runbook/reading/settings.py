@@ -1,20 +1,30 @@
-"""A page's own runbook settings, from its front matter: where its replay starts, its values.
+"""Runbook settings: a site's, and a page's own from its front matter.
 
 ```yaml
 ---
 runbook:
   start: chapter-6          # a named state of mkdocs.yml, or a page: other-page.md
-  values:
+  values:                   # what the page's placeholders get in a replay
     MY_BUCKET_NAME: my-bucket
+  packages: [wheels/more]   # folders of wheels, added to the site's
+  downloads:                # URLs the replay serves from files, added to the site's
+    https://example.com/data.zip: tests/data.zip
+  env: {BROWSER: "false"}   # variables of the sandbox, added to the site's
+  timeout: 300              # each step's default timeout, in seconds
 ---
 ```
+
+A site declares the same under the runbook plugin's options; what a page declares adds to it,
+or wins. Paths are read from the folder of the site's configuration file.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -52,7 +62,106 @@ def read_value(name: str, value: object) -> Value:
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_KEYS = ("start", "values")
+_KEYS = ("start", "values", "packages", "downloads", "env", "timeout")
+# What the sandbox sets itself, and the shell or git rely on: `env:` cannot set them.
+SANDBOX_VARIABLES = frozenset(
+    """
+    PATH HOME PWD OLDPWD IFS SHELL TMPDIR SHLVL TZ LANG LC_ALL BASH_ENV ENV CDPATH
+    http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy no_proxy NO_PROXY
+    SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE REQUESTS_CA_BUNDLE NODE_EXTRA_CA_CERTS WGETRC
+    PIP_CONFIG_FILE PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS PIP_NO_INDEX
+    UV_DEFAULT_INDEX UV_INDEX_URL UV_INDEX UV_EXTRA_INDEX_URL UV_FIND_LINKS UV_NO_CONFIG
+    UV_OFFLINE UV_PYTHON_DOWNLOADS
+    """.split()  # noqa: SIM905 (names read best as words)
+)
+_SANDBOX_PREFIXES = ("GIT_", "RUNBOOK_", "LD_", "BASH_FUNC_")
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a replay sets up besides values: stand-ins for the world, environment variables,
+    and the default timeout of a step. Paths as written, from the configuration's folder."""
+
+    packages: tuple[str, ...] = ()
+    downloads: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    timeout: float | None = None
+
+    def then(self, later: Setup) -> Setup:
+        """This setup with `later`'s added: folders and downloads added, variables and the
+        timeout replaced."""
+        return Setup(
+            tuple(dict.fromkeys((*self.packages, *later.packages))),
+            {**self.downloads, **later.downloads},
+            {**self.env, **later.env},
+            later.timeout if later.timeout is not None else self.timeout,
+        )
+
+
+def read_packages(value: object) -> tuple[str, ...]:
+    """`packages:`, one folder or a list of them."""
+    folders = [value] if isinstance(value, str) else value
+    if not isinstance(folders, list | tuple) or not all(isinstance(f, str) and f for f in folders):
+        raise ValueError("packages takes a folder of wheels, or a list of them: packages: wheels/")
+    return tuple(folders)
+
+
+def read_downloads(value: object) -> dict[str, str]:
+    """`downloads:`, a mapping of URLs to files."""
+    if not isinstance(value, dict):
+        raise ValueError("downloads takes a mapping of URLs to files: {https://...: data.zip}")
+    checked = {}
+    for url, path in value.items():
+        if not isinstance(url, str) or not re.match(r"https?://[^/\s]+", url):
+            raise ValueError(f"downloads: {url!r} is no http:// or https:// URL")
+        if not isinstance(path, str) or not path:
+            raise ValueError(f"downloads: {url} takes the path of a file")
+        checked[url] = path
+    return checked
+
+
+def read_env(value: object) -> dict[str, str]:
+    """`env:`, a mapping of variable names to values (scalars as their text)."""
+    if not isinstance(value, dict):
+        raise ValueError("env takes a mapping of variables to values: {BROWSER: 'false'}")
+    checked = {}
+    for name, item in value.items():
+        name = str(name)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(f"env: {name!r} is no variable name")
+        if name in SANDBOX_VARIABLES or name.startswith(_SANDBOX_PREFIXES):
+            raise ValueError(f"env: {name} is the sandbox's own, or the shell's or git's")
+        if item is None or isinstance(item, dict | list):
+            raise ValueError(f"env: {name} takes a text, a number or true/false")
+        checked[name] = str(item).lower() if isinstance(item, bool) else str(item)
+    return checked
+
+
+def read_timeout(value: object) -> float:
+    """`timeout:`, seconds."""
+    seconds = value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+    if not 0 < seconds < math.inf:
+        raise ValueError(f"timeout takes a number of seconds, not {value!r}")
+    return float(seconds)
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """A site's runbook settings, for replays: its named start states (bash scripts), test
+    values and setup; `root` is the folder of the configuration file, `cache` where replays keep
+    what they make between runs."""
+
+    root: Path
+    cache: Path
+    states: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Value] = field(default_factory=dict)
+    setup: Setup = field(default_factory=Setup)
+    # Programs of the machine, outside the system's folders, that replays may run.
+    tools: tuple[str, ...] = ()
+
+    def path(self, written: str) -> Path:
+        """A path of the settings, from the configuration's folder."""
+        return (self.root / written).resolve()
 
 
 @dataclass(frozen=True)
@@ -74,6 +183,7 @@ class Start:
 class PageSettings:
     start: Start | None = None
     values: Mapping[str, Value] = field(default_factory=dict)
+    setup: Setup = field(default_factory=Setup)
 
 
 def page_settings(meta: Mapping[str, Any], source: str) -> PageSettings:
@@ -105,7 +215,20 @@ def page_settings(meta: Mapping[str, Any], source: str) -> PageSettings:
             checked[str(name)] = read_value(str(name), value)
         except ValueError as error:
             raise SourceError(lines.get(str(name), lines.get("values", 1)), str(error)) from None
-    return PageSettings(Start(start.strip(), lines.get("start", 1)) if start else None, checked)
+    setup: dict[str, Any] = {}
+    for key, read in (
+        ("packages", read_packages),
+        ("downloads", read_downloads),
+        ("env", read_env),
+        ("timeout", read_timeout),
+    ):
+        if key in settings:
+            try:
+                setup[key] = read(settings[key])
+            except ValueError as error:
+                raise SourceError(lines.get(key, 1), str(error)) from None
+    start_at = Start(start.strip(), lines.get("start", 1)) if start else None
+    return PageSettings(start_at, checked, Setup(**setup))
 
 
 def _lines(source: str) -> dict[str, int]:

@@ -69,7 +69,8 @@ class Step:
     skip: str | None = None
     dir: str | None = None
     fails: bool = False
-    timeout: float = DEFAULT_TIMEOUT
+    # Seconds, when its directive says; else the page's, the site's, or `DEFAULT_TIMEOUT`.
+    timeout: float | None = None
     take_over: bool = False
     kind: StepKind = "command"
     # The path a file step writes: relative to the current folder, or `~/...`.

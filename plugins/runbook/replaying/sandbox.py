@@ -13,8 +13,9 @@ own files. Everything a page leaves there can be kept and replayed on from, by a
 from __future__ import annotations
 
 import os
+import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,12 @@ _BLOCKERS = {
     # The ssh command: git calls it with options, [user@]host and the command to run there.
     "runbook-blocked-ssh": 'where="ssh $*"',
 }
+# What programs that open a browser run instead (`BROWSER`): no person is there to look.
+_NO_BROWSER = """#!/bin/sh
+echo "runbook sandbox: no browser opens $*: a step that needs a person to look fails; \
+mark it skip=\"why\" (or set BROWSER under env:)" >&2
+exit 1
+"""
 _BLOCKER = f"""#!/bin/sh
 %s
 echo "{BLOCKED}: $where is not on this machine; a replay reaches only local paths \
@@ -77,12 +84,18 @@ class Sandbox:
 
 
 def make_sandbox(
-    root: Path, loopback: Sequence[str] = (), moved: Sequence[tuple[str, str]] = ()
+    root: Path,
+    loopback: Sequence[str] = (),
+    moved: Sequence[tuple[str, str]] = (),
+    extra: Mapping[str, str] | None = None,
+    tools: Sequence[str] = (),
 ) -> Sandbox:
     """Make (or take over) the sandbox in `root`; git may reach local paths and `loopback`.
 
     `moved` maps loopback bases an earlier replay in this folder used to the ones served now:
-    a remote a page added then is reached at its new address.
+    a remote a page added then is reached at its new address. `extra` adds to the environment
+    (the stand-ins' variables, the site's `env:`); `tools` are programs of this machine outside
+    the system's folders that the sandbox may run (raises SandboxError for one not found).
     """
     home, bin_dir, tmp, own = (
         root / "home",
@@ -95,6 +108,10 @@ def make_sandbox(
     for name, where in _BLOCKERS.items():
         (bin_dir / name).write_text(_BLOCKER % where, encoding="utf-8")
         (bin_dir / name).chmod(0o755)
+    (bin_dir / "runbook-no-browser").write_text(_NO_BROWSER, encoding="utf-8")
+    (bin_dir / "runbook-no-browser").chmod(0o755)
+    system = _system_path()
+    _link_tools(bin_dir, tools, system)
     rules = [
         f'[url "blocked::{scheme}://"]\n\tinsteadOf = {scheme}://\n'
         for scheme in ("https", "http", "git", "ssh", "ftp", "ftps")
@@ -112,7 +129,7 @@ def make_sandbox(
     if not gitconfig.exists():
         gitconfig.write_text(f"[include]\n\tpath = {own / 'gitconfig'}\n", encoding="utf-8")
     env = {
-        "PATH": f"{bin_dir}{os.pathsep}{_system_path()}",
+        "PATH": f"{bin_dir}{os.pathsep}{system}",
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / ".config"),
         "TMPDIR": str(tmp),
@@ -137,9 +154,47 @@ def make_sandbox(
         "PAGER": "cat",
         "GIT_SSH_COMMAND": str(bin_dir / "runbook-blocked-ssh"),
         "GIT_ALLOW_PROTOCOL": "file:http:ssh:blocked",
-        # Anything else that honours proxies meets a closed loopback port instead of the world.
+        # Anything else that honours proxies meets a closed loopback port instead of the world,
+        # unless a replay's download stand-in takes their place (`extra`).
         **dict.fromkeys(_PROXIES, "http://127.0.0.1:9"),
         "no_proxy": "127.0.0.1,localhost",
         "NO_PROXY": "127.0.0.1,localhost",
+        # pip and uv read no configuration of this machine (its indexes, its folders of wheels),
+        # and uv downloads no Python: what a page installs comes from the replay's stand-ins.
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_INPUT": "1",
+        "PIP_NO_INDEX": "1",
+        "UV_NO_CONFIG": "1",
+        "UV_OFFLINE": "1",
+        "UV_PYTHON_DOWNLOADS": "never",
+        "BROWSER": str(bin_dir / "runbook-no-browser"),
+        "RUNBOOK_ROOT": str(root.resolve()),
     }
+    if extra:
+        if "PIP_INDEX_URL" in extra:  # a package index stands in: pip and uv use it
+            del env["PIP_NO_INDEX"], env["UV_OFFLINE"]
+        env.update(extra)
     return Sandbox(root, home, root / "project", env)
+
+
+class SandboxError(Exception):
+    """The sandbox cannot be made as the site asks: `str()` says why."""
+
+
+def _link_tools(bin_dir: Path, tools: Sequence[str], system: str) -> None:
+    """Link each tool, and a Python 3 if the system's folders have none, into the sandbox."""
+    wanted = {name: shutil.which(name) for name in tools}
+    missing = [name for name, found in wanted.items() if found is None]
+    if missing:
+        raise SandboxError(f"tools: {', '.join(missing)} not found on this machine's PATH")
+    if shutil.which("python3", path=system) is None:
+        # The machine's only Python lives where the sandbox does not look (pyenv, say).
+        base = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
+        wanted["python3"] = str(base)
+        wanted[f"python3.{sys.version_info.minor}"] = str(base)
+    for name, found in wanted.items():
+        link = bin_dir / name
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(str(found))

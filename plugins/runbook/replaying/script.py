@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from runbook.reading.placeholders import Placeholder
-from runbook.reading.steps import Runbook, Step
+from runbook.reading.steps import DEFAULT_TIMEOUT, Runbook, Step
 from runbook.reading.variants import Variant
 from runbook.replaying import prologue
 from runbook.replaying.prologue import EVENTS_FD, FINISHED, STEP_MARKER
@@ -130,7 +130,7 @@ def _begin(step: Step, lines: int) -> str:
     return f'runbook_begin {_quote(step.location)} "$LINENO" {lines}'
 
 
-def _step(step: Step) -> list[str]:
+def _step(step: Step, default_timeout: float) -> list[str]:
     lines = [f"# {_safe(step.location)}{_note(step)}"]
     if step.skip is not None:
         lines[0] += f" (skipped: {_safe(step.skip)})"
@@ -148,7 +148,7 @@ def _step(step: Step) -> list[str]:
         body, delimiter = _here(step.script, "RUNBOOK_STEP")
         begin = _begin(step, 0)
         ready = _quote(step.ready or "")
-        call = f"runbook_serve {ready} {step.timeout:g} <<'{delimiter}'"
+        call = f"runbook_serve {ready} {step.timeout or default_timeout:g} <<'{delimiter}'"
         if step.dir is not None:
             body = [f"runbook_enter {_quote(step.dir)}", *body]
         return [*lines, begin, call, *body, "runbook_end", ""]
@@ -218,9 +218,12 @@ def render_script(
     variant: Variant | None = None,
     take_over: bool = False,
     after: str | None = None,
+    default_timeout: float = DEFAULT_TIMEOUT,
 ) -> str:
     """Return the bash script of `variant` of `runbook` (the first for None), on its normal path
-    or, with `take_over`, on its take-over path; `after` names the page it starts after."""
+    or, with `take_over`, on its take-over path; `after` names the page it starts after, and
+    `default_timeout` is a step's timeout unless its directive says (a server waits that long
+    for its answer)."""
     variant = variant or runbook.variant(None)
     placeholders = runbook.placeholders(variant, take_over)
     steps = runbook.steps_for(variant, take_over)
@@ -232,7 +235,7 @@ def render_script(
             lines.append("# A reader stops the server with Ctrl+C before the next command.")
             lines.append("runbook_stop_servers")
             serving = False
-        lines += _step(step)
+        lines += _step(step, default_timeout)
         serving = serving or (step.background and step.skip is None)
     lines += ["runbook_finish"]
     return "\n".join(lines) + "\n"

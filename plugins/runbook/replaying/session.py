@@ -1,15 +1,16 @@
 """Replay the pages of a guide, each from where a reader starts it.
 
 A page starts in an empty folder, from a named state (`states.py`), or where the replay of another
-page ends (`runbook: {start: other-page.md}`): that replay's files and git state, its working
-directory, its variables (exported or not) and functions, so an activated virtualenv too. Each
-replay keeps the shell's state at its end for that purpose.
+page ends (`runbook: {start: other-page.md}`, see `chains.py`): that replay's files and git
+state, its working directory, its variables (exported or not) and functions, so an activated
+virtualenv too.
 
-All pages of one chain replay in the same folder, so the absolute paths a page's state holds
-(a virtualenv's, a remote's) stay right for the page after it. A page's end state is replayed
-once per session, kept, and copied back for each page that starts after it: the pages of a chain
-cost about what they cost one by one. Sessions of several processes (pytest-xdist) share their
-kept states, and take turns on a chain's folder.
+All pages of one chain replay in the same folder of the site's cache (`roots/`), so the absolute
+paths a page's state holds (a virtualenv's, a remote's) stay right for the page after it, in
+this run and the next. A page's end state is replayed once and kept (`kept.py`), under a key of
+all that made it, and copied back for each page that starts after it: a chain costs what
+changed. Sessions of several processes (pytest-xdist), and the command line, share the kept
+states, and take turns on a chain's folder.
 
 A take-over replay starts in an empty folder holding the download of the page's named start
 state, as a reader who has just downloaded it does, and runs the take-over steps too.
@@ -18,33 +19,42 @@ state, as a reader who has just downloaded it does, and runs the take-over steps
 from __future__ import annotations
 
 import fcntl
-import hashlib
-import os
-import pickle
 import re
 import shlex
 import shutil
 import subprocess
+import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from runbook.adapters.config import RunbookConfig
 from runbook.errors import SourceError
-from runbook.reading.settings import Remote, Value
-from runbook.reading.steps import Runbook, Step
+from runbook.reading.settings import Remote, Setup, SiteSettings, Value
+from runbook.reading.steps import DEFAULT_TIMEOUT, Runbook, Step
 from runbook.reading.variants import Variant
+from runbook.replaying.chains import chain_of, path_through
+from runbook.replaying.kept import (
+    EndStates,
+    Kept,
+    digest,
+    files_digest,
+    tool_digest,
+)
 from runbook.replaying.prologue import SAVE_STATE
 from runbook.replaying.replay import SERVER_GRACE, Replay, run_script
-from runbook.replaying.sandbox import Sandbox, make_sandbox
+from runbook.replaying.sandbox import Sandbox, SandboxError, make_sandbox
 from runbook.replaying.script import render_script
-from runbook.replaying.states import build_state, bundle_name, make_bundle, unknown_state
+from runbook.replaying.states import build_state, bundle_name, make_bundle, state_digest
+from runbook.replaying.world import World, missing_files, missing_interpreters, stand_in
 from runbook.standins.gitserver import serve_git
 
 Transport = Literal["path", "http"]
+# Hears what a session does besides a replay's events: which pages it replays first, and
+# whether it used a kept state.
+Notify = Callable[[str], None]
 
 # Appended to a page's script in a replay: keep the shell's state for a page that starts after.
 _KEEP_STATE = (
@@ -72,6 +82,8 @@ class PageReplay:
     values: dict[str, str]
     result: Replay
     cwd: Path | None
+    # What the report says besides the steps: packages and downloads the stand-ins lacked.
+    notes: tuple[str, ...] = ()
 
     @property
     def steps(self) -> list[Step]:
@@ -84,22 +96,12 @@ class PageReplay:
     def report(self) -> str:
         where = f" ({self.variant.name})" if self.variant.name else ""
         path = " on the take-over path" if self.take_over else ""
-        return f"{self.runbook.path}{where}{path}: {self.result.report(self.steps)}"
+        report = f"{self.runbook.path}{where}{path}: {self.result.report(self.steps)}"
+        return "\n".join([report, *self.notes]) if not self.ok else report
 
 
 class ChainError(Exception):
     """A page could not start: the replay of a page it starts after failed. `str()` says so."""
-
-
-@dataclass(frozen=True)
-class _Kept:
-    """What a kept end state holds beside its files; `bases`, every loopback base its pages
-    were served at, which its repositories may name."""
-
-    result: Replay
-    values: dict[str, str]
-    cwd: Path | None
-    bases: tuple[str, ...]
 
 
 def _remade(own: Path) -> Callable[[str, list[str]], list[str]]:
@@ -107,23 +109,9 @@ def _remade(own: Path) -> Callable[[str, list[str]], list[str]]:
     and the script the replay ran."""
 
     def ignore(folder: str, names: list[str]) -> list[str]:
-        return ["bin", "gitconfig", "runbook.sh"] if Path(folder) == own else []
+        return ["bin", "gitconfig", "runbook.sh", "state"] if Path(folder) == own else []
 
     return ignore
-
-
-def _signature(root: Path) -> list[tuple[str, int, int, int, int, int]]:
-    """What changes when anything under `root` does: each entry's path, inode, mode, size,
-    modification time and change time (which no program can set back)."""
-    found = []
-    for folder, folders, files in os.walk(root):
-        for name in [*folders, *files]:
-            path = os.path.join(folder, name)
-            info = os.lstat(path)
-            found.append(
-                (path, info.st_ino, info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-            )
-    return sorted(found)
 
 
 def _slug(text: str) -> str:
@@ -142,80 +130,96 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 class ReplaySession:
-    """Replays the pages of one site into folders under `base`, over one transport."""
+    """Replays the pages of one site, over one transport, in folders of the site's cache."""
 
     def __init__(
         self,
         runbook_of: Callable[[str], Runbook],
         pages: Collection[str],
-        config: RunbookConfig,
-        base: Path,
+        settings: SiteSettings,
         transport: Transport = "path",
         followed: Callable[[str], bool] = lambda page: False,
+        fresh: str | None = None,
+        notify: Notify | None = None,
     ) -> None:
         """`runbook_of` reads a page of `pages`; `followed` says whether a page starts where
-        another ends, so that its end is worth keeping for later tests."""
+        another ends, so that its end is worth keeping; a `fresh` run (its name) ignores the end
+        states other runs kept."""
         self.runbook_of = runbook_of
         self.pages = pages
-        self.config = config
-        self.base = base
+        self.settings = settings
         self.transport = transport
         self.followed = followed
-        self.cache = base / "cache"
+        self.notify = notify or (lambda message: None)
+        self.cache = settings.cache
+        self.ends = EndStates(self.cache / "ends", fresh)
         self._open: set[Path] = set()
         # The loopback bases each root's pages were served at, since it was made.
         self._bases: dict[Path, tuple[str, ...]] = {}
-        # The kept end state each root holds, as it was when it was kept or restored.
-        self._holds: dict[Path, tuple[str, list[tuple[str, int, int, int, int, int]]]] = {}
         # How many times each page's script ran in this process: a kept end state is not rerun.
         self.runs: Counter[str] = Counter()
 
     # What a replay starts from --------------------------------------------------------------
 
     def chain(self, page: str) -> list[str]:
-        """Return the pages whose replays `page` starts after, first first, and `page` itself.
+        """The pages whose replays `page` starts after, first first, and `page` itself."""
+        return chain_of(page, self.runbook_of, self.pages, self.settings.states)
 
-        Raises SourceError, at the line of `start:`, for a start that is no page or state, and
-        for a cycle.
-        """
-        chain = [page]
-        while (start := self.runbook_of(chain[0]).settings.start) is not None and start.page:
-            if start.name not in self.pages:
-                raise unknown_state(chain[0], start.line, start.name, sorted(self.config.states))
-            if start.name in chain:
-                cycle = " -> ".join([start.name, *chain[: chain.index(start.name) + 1]])
-                raise SourceError(start.line, f"start: makes a cycle ({cycle})", chain[0])
-            chain.insert(0, start.name)
-        start = self.runbook_of(chain[0]).settings.start
-        if start is not None and start.name not in self.config.states:
-            raise unknown_state(chain[0], start.line, start.name, sorted(self.config.states))
-        return chain
+    def path(
+        self, page: str, variant: Variant, after: tuple[str | None, ...] = ()
+    ) -> list[Variant]:
+        """The variants a replay of `variant` of `page` takes through its chain: those `after`
+        names (by name, for the pages before it), or those its labels link to."""
+        runbooks = [self.runbook_of(name) for name in self.chain(page)]
+        fixed = {len(runbooks) - 1: variant}
+        for place, name in enumerate(after[: len(runbooks) - 1]):
+            if name is not None:
+                fixed[place] = runbooks[place].variant(name)
+        return list(path_through(runbooks, fixed))
 
-    def _variant_after(self, page: str, variant: Variant) -> Variant:
-        """The variant of `page` a reader who chose `variant` on a later page has replayed."""
-        variants = self.runbook_of(page).variants
-        return max(variants, key=lambda v: len(set(v.labels) & set(variant.labels)))
+    def setup(self, runbook: Runbook) -> Setup:
+        """What a page's replay sets up: the site's setup, then the page's own."""
+        return self.settings.setup.then(runbook.settings.setup)
 
-    def key(self, page: str, variant: Variant, take_over: bool = False) -> str:
-        """A digest of everything a page's replay depends on: its steps, values and start."""
+    def key(self, page: str, path: list[Variant], take_over: bool = False) -> str:
+        """A digest of all that makes a page's replay, and its end: the page's script and
+        steps, where it starts (every page of its chain, or the files of its named state), its
+        values and setup (the stand-ins' files, its variables), the transport, and the tool
+        (this code, bash, git and the sandbox's Python)."""
         runbook = self.runbook_of(page)
+        variant = path[-1]
         start = runbook.settings.start
         if start is None:
             origin = "empty"
         elif start.page and not take_over:
-            origin = self.key(start.name, self._variant_after(start.name, variant))
+            origin = self.key(start.name, path[:-1])
         else:
-            script = Path(self.config.states[start.name])
-            origin = f"{start.name}:{take_over}:{hashlib.sha256(script.read_bytes()).hexdigest()}"
-        steps = [
-            (s.location, s.script, s.skip, s.dir, s.fails, s.timeout)
-            for s in runbook.steps_for(variant, take_over)
+            origin = digest([start.name, take_over, state_digest(self._state(start.name))])
+        steps = runbook.steps_for(variant, take_over)
+        setup = self.setup(runbook)
+        stand_ins = [files_digest(self.settings.path(folder)) for folder in setup.packages]
+        stand_ins += [
+            (url, files_digest(self.settings.path(p))) for url, p in setup.downloads.items()
         ]
-        parts = [origin, self.transport, repr(steps), repr(sorted(self._declared(runbook).items()))]
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+        parts = [
+            origin,
+            self.transport,
+            render_script(runbook, variant, take_over, None, setup.timeout or DEFAULT_TIMEOUT),
+            repr([(s.location, s.kind, s.file, s.timeout, s.expected) for s in steps]),
+            repr(sorted(self._declared(runbook).items())),
+            repr(stand_ins),
+            repr(sorted(setup.env.items())),
+            setup.timeout,
+            self.settings.tools,
+            tool_digest(),
+        ]
+        return digest(parts)
+
+    def _state(self, name: str) -> Path:
+        return self.settings.path(self.settings.states[name])
 
     def _declared(self, runbook: Runbook) -> dict[str, Value]:
-        return {**self.config.values, **runbook.settings.values}
+        return {**self.settings.values, **runbook.settings.values}
 
     # Replays ---------------------------------------------------------------------------------
 
@@ -227,57 +231,65 @@ class ReplaySession:
         take_over: bool = False,
         prepare: Callable[[Sandbox], None] | None = None,
         progress: Callable[[str, str], None] | None = None,
+        after: tuple[str | None, ...] = (),
     ) -> Iterator[PageReplay]:
         """Replay `page` from where it starts; yield the replay for as long as it is looked at.
 
-        The sandbox, and the loopback server of an `http` session, last until the block ends.
-        `prepare` may change the start state before the page's first step. Raises SourceError
-        for a page that cannot be replayed (a start or a value missing), ChainError when a page
-        it starts after fails.
+        `after` names the variants of the pages before it in its chain (by default, those its
+        labels link to). The sandbox, and the loopback servers of the replay, last until the
+        block ends. `prepare` may change the start state before the page's first step. Raises
+        SourceError for a page that cannot be replayed (a start or a value missing), ChainError
+        when a page it starts after fails.
         """
         runbook = self.runbook_of(page)
         chosen = runbook.variant(variant)
         if take_over and not runbook.take_over:
             raise SourceError(1, "no take-over steps: the page has one path only", page)
         chain = self.chain(page)
-        path = "-take-over" if take_over else ""
-        root = self.base / "roots" / f"{_slug(chain[0])}-{self.transport}{path}"
+        path = self.path(page, chosen, after)
+        suffix = "-take-over" if take_over else ""
+        root = self.cache / "roots" / f"{_slug(chain[0])}-{self.transport}{suffix}"
         if root in self._open:
             raise RuntimeError(f"{page}: a replay of its chain is still open; close it first")
         with ExitStack() as stack:
-            stack.enter_context(_locked(self.base / "locks" / f"{root.name}.lock"))
+            stack.enter_context(_locked(self.cache / "locks" / f"{root.name}.lock"))
             self._open.add(root)
             stack.callback(self._open.discard, root)
             base = ""
             if self.transport == "http":
-                server = make_sandbox(self.base / "servers" / root.name).env
+                server = make_sandbox(self.cache / "servers" / root.name).env
                 base = stack.enter_context(serve_git(root / "remotes", server))
-            key = self.key(page, chosen, take_over)
-            kept = self._kept(key)
+            key = self.key(page, path, take_over)
+            kept = self.ends.get(key)
             if kept is not None and prepare is None:
-                sandbox = self._restore(key, kept, root, base)
+                self.notify(f"{page}: its replay is kept from an earlier run, and not run again")
+                sandbox = self._restore(key, kept, root, base, runbook)
                 yield PageReplay(
                     runbook, chosen, take_over, sandbox, kept.values, kept.result, kept.cwd
                 )
                 return
-            yield self._run(runbook, chosen, take_over, root, base, prepare, progress)
+            yield self._run(runbook, path, take_over, root, base, stack, prepare, progress)
 
     def _run(
         self,
         runbook: Runbook,
-        variant: Variant,
+        path: list[Variant],
         take_over: bool,
         root: Path,
         base: str,
+        stack: ExitStack,
         prepare: Callable[[Sandbox], None] | None = None,
         progress: Callable[[str, str], None] | None = None,
     ) -> PageReplay:
-        """Replay `runbook` in `root`, from its start; keep its end if a page starts after it."""
+        """Replay `runbook` in `root`, from its start; keep its end if a page starts after it.
+
+        The replay's stand-ins run until `stack` closes."""
+        variant = path[-1]
         start = runbook.settings.start
+        setup = self.setup(runbook)
         restore: list[str] = []
         if start is not None and start.page and not take_over:
-            before = self._variant_after(start.name, variant)
-            sandbox = self._bring(start.name, before, root, base, runbook.path, start.line)
+            sandbox = self._bring(start.name, path[:-1], root, base, runbook, start.line)
             restore += [_FIRST_ENV, f"source {shlex.quote(str(sandbox.own / 'state.sh'))}"]
         else:
             sandbox = self._fresh(root, base)
@@ -289,10 +301,14 @@ class ReplaySession:
                         "take-over steps need a named start state to download (start: NAME)",
                         runbook.path,
                     )
-                download = make_bundle(name, Path(self.config.states[name]), self.cache)
+                download = make_bundle(name, self._state(name), self.cache)
                 (sandbox.workdir / bundle_name(name)).write_bytes(download)
             elif start is not None:
-                build_state(start.name, Path(self.config.states[start.name]), sandbox)
+                build_state(start.name, self._state(start.name), sandbox)
+        world = stack.enter_context(stand_in(setup, self.settings, sandbox.own))
+        sandbox = self._sandbox(root, base, world)
+        # What the page's state before held of the stand-ins is this replay's now.
+        restore += [f"export {name}={shlex.quote(value)}" for name, value in world.env.items()]
         values = self._values(runbook, variant, take_over, sandbox, base)
         restore += [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
         if prepare is not None:
@@ -300,95 +316,101 @@ class ReplaySession:
         # The state a page starts after is read at the start, and replaced at the end.
         state, cwd = sandbox.own / "state.sh", sandbox.own / "cwd"
         cwd.unlink(missing_ok=True)
-        script = render_script(runbook, variant, take_over)
+        before = start.name if start is not None and start.page and not take_over else None
+        timeout = setup.timeout or DEFAULT_TIMEOUT
+        script = render_script(runbook, variant, take_over, before, timeout)
         keep = _KEEP_STATE.replace("{state}", shlex.quote(str(state)))
         keep = keep.replace("{cwd}", shlex.quote(str(cwd)))
         steps = [s for s in runbook.steps_for(variant, take_over) if s.skip is None]
+        timeouts = {s.location: (s.timeout or timeout) + SERVER_GRACE * s.background for s in steps}
+        problem = missing_interpreters(steps, sandbox.env["PATH"])
+        missing = missing_files(setup, self.settings)
+        if missing:
+            problem = "the site's stand-ins name what this machine lacks: " + "; ".join(missing)
         self.runs[runbook.path] += 1
-        result = run_script(
-            "\n".join([*restore, script, keep]),
-            sandbox,
-            [step.location for step in steps],
-            {step.location: step.timeout + SERVER_GRACE * step.background for step in steps},
-            values,
-            progress,
-            expected={step.location: step.expected for step in steps if step.expected},
-        )
+        if problem is not None:
+            result = Replay([], 1, "", False, problem=problem)
+        else:
+            result = run_script(
+                "\n".join([*restore, script, keep]),
+                sandbox,
+                [step.location for step in steps],
+                timeouts,
+                values,
+                progress,
+                timeout,
+                expected={step.location: step.expected for step in steps if step.expected},
+            )
         if result.ok and not cwd.is_file():
             result.problem = "the replay could not keep the shell's state at its end"
         ended = Path(cwd.read_text(encoding="utf-8")) if cwd.is_file() else None
-        replayed = PageReplay(runbook, variant, take_over, sandbox, values, result, ended)
+        failed = next((run.printed for run in result.steps if run.outcome != "passed"), "")
+        notes = tuple(world.notes(failed)) if not result.ok else ()
+        replayed = PageReplay(runbook, variant, take_over, sandbox, values, result, ended, notes)
         if result.ok and self.followed(runbook.path) and not take_over and prepare is None:
-            self._keep(self.key(runbook.path, variant), replayed, root, base)
+            self._keep(self.key(runbook.path, path), replayed, root, base)
         return replayed
 
+    def _sandbox(self, root: Path, base: str, world: World | None = None) -> Sandbox:
+        moved = [(old, base) for old in self._bases.get(root, ()) if base and old != base]
+        try:
+            return make_sandbox(
+                root,
+                [base] if base else [],
+                moved,
+                world.env if world is not None else None,
+                self.settings.tools,
+            )
+        except SandboxError as error:
+            raise SourceError(1, str(error), "mkdocs.yml") from None
+
     def _fresh(self, root: Path, base: str) -> Sandbox:
-        self._holds.pop(root, None)
+        self.ends.hold(root, None)
         if root.exists():
             shutil.rmtree(root)
         root.mkdir(parents=True)
         self._bases[root] = (base,) if base else ()
-        return make_sandbox(root, [base] if base else [])
+        return self._sandbox(root, base)
 
     def _bring(
-        self, page: str, variant: Variant, root: Path, base: str, after: str, line: int
+        self, page: str, path: list[Variant], root: Path, base: str, after: Runbook, line: int
     ) -> Sandbox:
         """Put the end state of `page`'s replay in `root`; replay it first if none is kept."""
-        key = self.key(page, variant)
-        kept = self._kept(key)
+        key = self.key(page, path)
+        kept = self.ends.get(key)
         if kept is not None:
-            return self._restore(key, kept, root, base)
-        try:
-            replayed = self._run(self.runbook_of(page), variant, False, root, base)
-        except ChainError as error:
-            raise ChainError(f"{after}:{line}: starts after {page}; {error}") from None
-        if replayed.ok:
-            self._keep(key, replayed, root, base)
-        else:
+            self.notify(f"{page}: starting from its end state, kept from an earlier run")
+            return self._restore(key, kept, root, base, self.runbook_of(page))
+        self.notify(f"{page}: replaying it first, as {after.path} starts where it ends")
+        clock = time.monotonic()
+        with ExitStack() as stack:
+            try:
+                replayed = self._run(self.runbook_of(page), path, False, root, base, stack)
+            except ChainError as error:
+                raise ChainError(f"{after.path}:{line}: starts after {page}; {error}") from None
+        if not replayed.ok:
             raise ChainError(
-                f"{after}:{line}: starts after {page}, whose replay failed\n{replayed.report()}"
+                f"{after.path}:{line}: starts after {page}, whose replay failed\n"
+                f"{replayed.report()}"
             )
+        self.notify(f"{page}: passed in {time.monotonic() - clock:.1f} s")
+        self._keep(key, replayed, root, base)
         return replayed.sandbox
 
-    def _kept(self, key: str) -> _Kept | None:
-        found = self.cache / "ends" / f"{key}.pickle"
-        if not found.is_file():
-            return None
-        with found.open("rb") as stream:
-            kept: _Kept = pickle.load(stream)  # written by this session's own processes
-        return kept
-
     def _keep(self, key: str, replayed: PageReplay, root: Path, base: str) -> None:
-        """Keep a copy of `root` as the end of a replay, for later pages and later tests."""
-        ends = self.cache / "ends"
-        ends.mkdir(parents=True, exist_ok=True)
-        copy = ends / key
-        if copy.exists():
-            return
-        partial = ends / f"{key}.partial"
-        if partial.exists():
-            shutil.rmtree(partial)
-        shutil.copytree(root, partial, symlinks=True, ignore=_remade(replayed.sandbox.own))
-        partial.rename(copy)
+        """Keep a copy of `root` as the end of a replay, for later pages and later runs."""
         bases = self._bases.get(root, (base,) if base else ())
-        with (ends / f"{key}.pickle.partial").open("wb") as stream:
-            pickle.dump(_Kept(replayed.result, replayed.values, replayed.cwd, bases), stream)
-        (ends / f"{key}.pickle.partial").rename(ends / f"{key}.pickle")
-        self._holds[root] = (key, _signature(root))
+        kept = Kept(replayed.result, replayed.values, replayed.cwd, bases, self.ends.fresh or "")
+        self.ends.keep(key, kept, root, _remade(replayed.sandbox.own))
 
-    def _restore(self, key: str, kept: _Kept, root: Path, base: str) -> Sandbox:
-        """Copy a kept end state into `root`, reachable at the loopback base `base`; none when
-        `root` still holds it, untouched since it was kept or restored."""
-        if self._holds.get(root, ("", None)) != (key, _signature(root)):
-            if root.exists():
-                shutil.rmtree(root)
-            shutil.copytree(self.cache / "ends" / key, root, symlinks=True)
+    def _restore(self, key: str, kept: Kept, root: Path, base: str, runbook: Runbook) -> Sandbox:
+        """Copy a kept end state into `root`, reachable at the loopback base `base`."""
+        if self.ends.restore(key, root) or root not in self._bases:
             self._bases[root] = kept.bases
         # Every address the pages so far were served at now leads to this replay's server.
-        moved = [(old, base) for old in self._bases.get(root, ()) if base and old != base]
-        sandbox = make_sandbox(root, [base] if base else [], moved)
+        sandbox = self._sandbox(root, base)
         self._bases[root] = tuple(dict.fromkeys((*self._bases.get(root, ()), base))) if base else ()
-        self._holds[root] = (key, _signature(root))
+        self.ends.hold(root, key)
         return sandbox
 
     def _values(
@@ -422,25 +444,3 @@ class ReplaySession:
                 capture_output=True,
             )
         return base + value.name if base else str(remote)
-
-
-def start_errors(
-    runbooks: Mapping[str, Runbook], pages: Collection[str], config: RunbookConfig
-) -> list[SourceError]:
-    """Return an error for each of `runbooks` whose `start:` names no page of `pages` and no
-    named state, or makes a cycle through the pages read."""
-    errors = []
-    for page, runbook in sorted(runbooks.items()):
-        start, seen = runbook.settings.start, [page]
-        while start is not None and start.page and start.name in pages:
-            if start.name in seen:
-                cycle = " -> ".join([*seen, start.name])
-                errors.append(SourceError(start.line, f"start: makes a cycle ({cycle})", page))
-                break
-            seen.append(start.name)
-            start = runbooks[start.name].settings.start if start.name in runbooks else None
-        else:
-            start = runbook.settings.start
-            if start is not None and start.name not in pages and start.name not in config.states:
-                errors.append(unknown_state(page, start.line, start.name, sorted(config.states)))
-    return errors

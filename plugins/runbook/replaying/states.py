@@ -4,11 +4,14 @@ A page that starts from `chapter-6` finds the folder its commands run in as that
 left it. The same script makes what a reader who takes over downloads: a git bundle of the
 repository it builds, the same bytes on every build (identity and dates are fixed in the sandbox,
 and git packs the same objects the same way).
+
+A state's script may read the files of its own folder (`states/`), and no others: it runs from a
+copy of that folder, so what it reads is what `state_digest` covers, and a kept state or bundle
+is made again when any of it changes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import shutil
@@ -16,8 +19,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from runbook.errors import SourceError
 from runbook.reading.steps import DEFAULT_TIMEOUT
+from runbook.replaying.kept import digest, files_digest
 from runbook.replaying.sandbox import Sandbox, make_sandbox
 
 # Changes when what a bundle holds would: cached bundles of another version are not reused.
@@ -28,11 +31,21 @@ class StateError(Exception):
     """A named state's script failed: `str()` says which, and what it wrote to stderr."""
 
 
+def state_digest(script: Path) -> str:
+    """A digest of all that a state's script can read: the files of its folder, and its name."""
+    return digest([script.name, files_digest(script.parent)])
+
+
 def build_state(name: str, script: Path, sandbox: Sandbox) -> None:
-    """Run the script of state `name` in the sandbox's empty project folder."""
+    """Run the script of state `name`, from a copy of its folder, in the sandbox's empty
+    project folder."""
+    copy = sandbox.own / "state"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(script.parent, copy, symlinks=True)
     try:
         result = subprocess.run(
-            [shutil.which("bash") or "/bin/bash", str(script)],
+            [shutil.which("bash") or "/bin/bash", str(copy / script.name)],
             cwd=sandbox.workdir,
             env=sandbox.env,
             stdin=subprocess.DEVNULL,
@@ -62,9 +75,7 @@ def make_bundle(name: str, script: Path, cache: Path | None = None) -> bytes | N
     before from the same script is read back instead. Raises StateError when the script fails.
     """
     version = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
-    key = hashlib.sha256(
-        b"\0".join([_BUNDLE_FORMAT.encode(), version.encode(), script.read_bytes()])
-    ).hexdigest()
+    key = digest([_BUNDLE_FORMAT, version, state_digest(script)])
     kept = cache / f"{name}-{key[:16]}.bundle" if cache is not None else None
     if kept is not None and kept.is_file():
         return kept.read_bytes()
@@ -90,12 +101,3 @@ def make_bundle(name: str, script: Path, cache: Path | None = None) -> bytes | N
         partial.write_bytes(data)
         partial.replace(kept)
     return data
-
-
-def unknown_state(path: str, line: int, name: str, known: list[str]) -> SourceError:
-    names = ", ".join(known) or "none in mkdocs.yml"
-    return SourceError(
-        line,
-        f"start: {name} is neither a page of the site nor a named state (states: {names})",
-        path,
-    )
