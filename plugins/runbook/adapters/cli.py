@@ -182,7 +182,6 @@ def replay_page(
         names,
         site.settings,
         transport,  # type: ignore[arg-type]
-        followed=lambda page: True,
         fresh=f"cli-{os.getpid()}-{time.time()}" if fresh else None,
         notify=progress.say,
     )

@@ -290,7 +290,9 @@ runbook_answers() {
     (
       exec 9<>"/dev/tcp/$host/${port:-80}" || exit 1
       printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$path" "$host" >&9
-      IFS= read -r -t 5 line <&9 && [[ $line == HTTP/* ]]
+      IFS= read -r -t 5 line <&9 && [[ $line == HTTP/* ]] || exit 1
+      # Read the answer whole, as a client does: the server is not cut off as it writes.
+      while IFS= read -r -t 5 _ <&9; do :; done
     ) 2>/dev/null
   else
     (exec 9<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null

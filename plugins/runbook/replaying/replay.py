@@ -38,6 +38,7 @@ SERVER_GRACE = 10.0
 # What the report shows of a step's output, and of a server's.
 _REPORTED_LINES = 60
 _SERVER_LOG = 8192
+_SERVER_LINES = 10  # of a server's output, in the report of a replay that passed
 
 
 @dataclass
@@ -139,8 +140,11 @@ class Replay:
                 lines += [f"    {line}" for line in shown[-_REPORTED_LINES:]]
         for server in self.servers:
             ended = "still running" if server.status is None else f"exit status {server.status}"
-            lines.append(f"server of {server.location} ({ended}), its output:")
-            lines += [f"    {line}" for line in server.output.rstrip().splitlines()] or ["    -"]
+            said = server.output.rstrip().splitlines()
+            cut = self.ok and len(said) > _SERVER_LINES
+            end = " (last lines)" if cut else ""
+            lines.append(f"server of {server.location} ({ended}), its output{end}:")
+            lines += [f"    {line}" for line in said[-_SERVER_LINES if cut else 0 :]] or ["    -"]
         if self.leftovers:
             lines += ["left running by the steps, and ended with the replay:"]
             lines += [f"    {command}" for command in self.leftovers]

@@ -31,8 +31,8 @@ _BLOCKERS = {
     "runbook-blocked-ssh": 'where="ssh $*"',
 }
 # What programs that open a browser run instead (`BROWSER`): no person is there to look.
-_NO_BROWSER = """#!/bin/sh
-echo "runbook sandbox: no browser opens $*: a step that needs a person to look fails; \
+_NO_BROWSER = r"""#!/bin/sh
+printf '%s\n' "runbook sandbox: no browser opens $*: a step that needs a person to look fails; \
 mark it skip=\"why\" (or set BROWSER under env:)" >&2
 exit 1
 """

@@ -48,7 +48,13 @@ from runbook.replaying.replay import SERVER_GRACE, Replay, run_script
 from runbook.replaying.sandbox import Sandbox, SandboxError, make_sandbox
 from runbook.replaying.script import render_script
 from runbook.replaying.states import build_state, bundle_name, make_bundle, state_digest
-from runbook.replaying.world import World, missing_files, missing_interpreters, stand_in
+from runbook.replaying.world import (
+    World,
+    missing_files,
+    missing_interpreters,
+    ports_taken,
+    stand_in,
+)
 from runbook.standins.gitserver import serve_git
 
 Transport = Literal["path", "http"]
@@ -331,16 +337,17 @@ class ReplaySession:
         if problem is not None:
             result = Replay([], 1, "", False, problem=problem)
         else:
-            result = run_script(
-                "\n".join([*restore, script, keep]),
-                sandbox,
-                [step.location for step in steps],
-                timeouts,
-                values,
-                progress,
-                timeout,
-                expected={step.location: step.expected for step in steps if step.expected},
-            )
+            with ports_taken(steps):
+                result = run_script(
+                    "\n".join([*restore, script, keep]),
+                    sandbox,
+                    [step.location for step in steps],
+                    timeouts,
+                    values,
+                    progress,
+                    timeout,
+                    expected={step.location: step.expected for step in steps if step.expected},
+                )
         if result.ok and not cwd.is_file():
             result.problem = "the replay could not keep the shell's state at its end"
         ended = Path(cwd.read_text(encoding="utf-8")) if cwd.is_file() else None

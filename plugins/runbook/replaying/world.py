@@ -6,8 +6,11 @@ own), and stop when it ends. What they did not have (a package, a URL) is noted 
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -64,6 +67,29 @@ def stand_in(setup: Setup, settings: SiteSettings, own: Path) -> Iterator[World]
         downloads = stack.enter_context(serve_downloads(mapping, authority))
         env = {**index.environment(), **downloads.environment(own / "wgetrc"), **setup.env}
         yield World(setup, settings, index, downloads, env)
+
+
+_PORT = re.compile(r"^(?:https?://)?[^/:]+(?::(\d+))?")
+
+
+@contextmanager
+def ports_taken(steps: Sequence[Step]) -> Iterator[None]:
+    """Take the loopback ports the steps' servers answer at, for as long as the block runs:
+    replays whose servers use the same port (any two replays of one page) take turns."""
+    ports = sorted(
+        {
+            int(found[1] or (443 if step.ready.startswith("https") else 80))
+            for step in steps
+            if step.background and step.ready and (found := _PORT.match(step.ready))
+        }
+    )
+    folder = Path(tempfile.gettempdir()) / f"runbook-ports-{os.getuid()}"
+    with ExitStack() as stack:
+        for port in ports:
+            folder.mkdir(exist_ok=True)
+            lock = stack.enter_context((folder / f"{port}.lock").open("a"))
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def missing_files(setup: Setup, settings: SiteSettings) -> list[str]:

@@ -74,12 +74,15 @@ class PackageIndex(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: PackageIndex
 
-    def do_GET(self) -> None:
+    def do_HEAD(self) -> None:
+        self.do_GET(send_body=False)
+
+    def do_GET(self, send_body: bool = True) -> None:
         path = unquote(self.path.split("?", 1)[0])
         parts = [part for part in path.split("/") if part]
         if parts == ["simple"]:
             links = [f'<a href="/simple/{name}/">{name}</a>' for name in self.server.projects]
-            self._page("Projects", links)
+            self._page("Projects", links, send_body)
         elif len(parts) == 2 and parts[0] == "simple":
             name = project_name(parts[1])
             files = self.server.projects.get(name)
@@ -92,7 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
                 f"{html.escape(f.name)}</a>"
                 for f in files
             ]
-            self._page(name, links)
+            self._page(name, links, send_body)
         elif len(parts) == 3 and parts[0] == "files" and parts[1].isdigit():
             folder = self.server.folders[int(parts[1])]
             file = folder / parts[2]
@@ -103,12 +106,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(file.stat().st_size))
             self.end_headers()
-            with file.open("rb") as stream:
-                shutil.copyfileobj(stream, self.wfile)
+            if send_body:
+                with file.open("rb") as stream:
+                    shutil.copyfileobj(stream, self.wfile)
         else:
             self.send_error(404)
 
-    def _page(self, title: str, links: list[str]) -> None:
+    def _page(self, title: str, links: list[str], send_body: bool) -> None:
         body = (
             f"<!DOCTYPE html><html><head><title>{html.escape(title)}</title></head><body>\n"
             + "<br>\n".join(links)
@@ -118,7 +122,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if send_body:
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -1,0 +1,81 @@
+"""The test guide (`tests/guide/`): four chained pages that do what readers of a real guide do,
+replayed offline, with pytest and with `runbook replay`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from wheels import GUIDE, make_guide_stand_ins
+
+from conftest import Guide, assert_replayed, read_guide
+from helpers import PROJECT
+
+pytestmark = pytest.mark.replay
+
+PAGES = ["set-up.md", "write-the-code.md", "check-the-changes.md", "serve-the-model.md"]
+
+
+@pytest.fixture(scope="module")
+def guide_site() -> Guide:
+    """The test guide, read as the build reads it."""
+    made = read_guide(GUIDE / "mkdocs.yml")
+    assert made.errors == []
+    return made
+
+
+def test_the_guide_is_a_chain_of_its_pages(guide_site: Guide) -> None:
+    """Each page starts where the one before it ends; all do what the issue asks of them."""
+    session = guide_site.session()
+    assert session.chain("serve-the-model.md") == PAGES
+    kinds = {
+        (step.kind, step.terminal, step.background, step.expected is not None)
+        for page in PAGES
+        for step in guide_site.runbook(page).steps
+    }
+    assert ("file", 1, False, False) in kinds  # files written
+    assert ("command", 1, False, True) in kinds  # output compared
+    assert ("command", 1, True, False) in kinds  # a server
+    assert ("command", 2, False, True) in kinds  # a second terminal, its output compared
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_replays(guide_site: Guide, page: str) -> None:
+    """Each page replays green from where the one before it ends, offline."""
+    replayed = guide_site.replay(page)
+    assert_replayed(replayed)
+    guide_site.stack.close()
+
+
+def test_the_last_page_replays_with_the_command_line() -> None:
+    """`runbook replay` replays the chain before the last page, then the page, green."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "runbook",
+            "-f",
+            str(GUIDE / "mkdocs.yml"),
+            "replay",
+            str(GUIDE / "docs" / "serve-the-model.md"),
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("serve-the-model.md: all 3 steps passed")
+
+
+def test_the_stand_ins_are_what_tests_wheels_makes(tmp_path: Path) -> None:
+    """The wheels and the archive kept with the guide are, byte for byte, what
+    `python tests/wheels.py` makes: nothing in them comes from elsewhere."""
+    for made in make_guide_stand_ins(tmp_path):
+        kept = GUIDE / made.relative_to(tmp_path)
+        assert kept.read_bytes() == made.read_bytes(), kept
