@@ -127,10 +127,11 @@ class Guide:
         take_over: bool = False,
         prepare: Callable[[Sandbox], None] | None = None,
         transport: Transport | None = None,
+        after: tuple[str | None, ...] = (),
     ) -> PageReplay:
         """Replay a page; it stays open (sandbox, server) until the test ends."""
         return self.stack.enter_context(
-            self.session(transport).replay(page, variant, take_over, prepare)
+            self.session(transport).replay(page, variant, take_over, prepare, after=after)
         )
 
 

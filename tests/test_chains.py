@@ -9,6 +9,7 @@ import pytest
 
 from conftest import Guide, assert_replayed
 from helpers import command, page
+from runbook.replaying.chains import paths
 from runbook.replaying.session import ChainError
 
 pytestmark = pytest.mark.replay
@@ -86,7 +87,7 @@ def test_an_earlier_pages_failure_is_reported_as_such(guide: Callable[..., Guide
         pytest.param(
             {"a.md": starts("chapter-9", command("true"))},
             "a.md:3",
-            "start: chapter-9 is neither a page of the site nor a named state (states: chapter-6)",
+            "nor a named state (states: chapter-6); did you mean chapter-6?",
             id="unknown-state",
         ),
         pytest.param(
@@ -174,3 +175,58 @@ def test_a_change_to_a_kept_replay_does_not_reach_the_page_after(
     made.stack.close()
     assert_replayed(made.replay("b.md"))
     assert dict(made.session().runs) == {"a.md": 1, "b.md": 1}
+
+
+def tabs(*labels: str, code: str = "echo {label} >> path.txt") -> str:
+    """A tab set with a step in each tab, which notes its label."""
+    return "".join(
+        f'=== "{label}"\n\n' + command(code.format(label=label), indent="    ") for label in labels
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        pytest.param(
+            ("GitHub", "GitLab"),
+            ("GitHub", "GitLab"),
+            [("GitHub", "GitHub"), ("GitLab", "GitLab")],
+            id="linked-labels",
+        ),
+        pytest.param(
+            ("GitHub", "GitLab"),
+            ("pip", "uv"),
+            [("GitHub", "pip"), ("GitHub", "uv"), ("GitLab", "pip")],
+            id="other-labels",
+        ),
+        pytest.param(
+            ("GitHub", "GitLab", "Bitbucket"),
+            ("GitHub", "GitLab"),
+            [("GitHub", "GitHub"), ("GitLab", "GitLab"), ("Bitbucket", "GitHub")],
+            id="more-labels-before",
+        ),
+    ],
+)
+def test_a_page_replays_after_each_variant_of_the_page_before(
+    guide: Callable[..., Guide],
+    first: tuple[str, ...],
+    second: tuple[str, ...],
+    expected: list[tuple[str, str]],
+) -> None:
+    """A reader's tab choice holds across pages, as Material links tabs by label: the page after
+    replays after the variant with its label, and after every variant of the page before at
+    least once."""
+    made = guide(
+        {
+            "a.md": page(command("mkdir work && cd work"), tabs(*first)),
+            "b.md": starts("a.md", tabs(*second), command("cat path.txt")),
+        }
+    )
+    runbooks = [made.runbook("a.md"), made.runbook("b.md")]
+    ways = [tuple(variant.name for variant in way) for way in paths(runbooks)]
+    assert ways == expected
+    for before, variant in ways:
+        replayed = made.replay("b.md", variant, after=(before,))
+        assert_replayed(replayed)
+        assert replayed.result.steps[-1].printed == f"{before}\n{variant}\n"
+        made.stack.close()

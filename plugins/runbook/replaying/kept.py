@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runbook.replaying.replay import Replay
+from runbook.replaying.sandbox import _system_path
 
 # A kept state unused this long is removed: the cache does not grow without end.
 _UNUSED = 14 * 24 * 3600.0
@@ -85,21 +86,30 @@ def files_digest(path: Path) -> str:
 def tool_digest() -> str:
     """What a replay's result depends on beyond the page: this package's code, and the versions
     of bash, git and the sandbox's Python."""
+    return digest([sorted(_package().items()), *versions()])
+
+
+def _package() -> dict[str, str]:
+    """This package's modules, and a digest of each."""
     package = Path(__file__).resolve().parents[1]
-    code = [
-        (str(p.relative_to(package)), hashlib.sha256(p.read_bytes()).hexdigest())
+    return {
+        str(p.relative_to(package)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(package.rglob("*.py"))
-    ]
-    return digest([code, *(versions())])
+    }
 
 
 def versions() -> list[str]:
     """The first line `--version` prints for bash, git and python3."""
     found = []
+    path = _system_path()
     for program in ("bash", "git", "python3"):
         try:
             done = subprocess.run(
-                [program, "--version"], capture_output=True, text=True, timeout=30, check=False
+                [shutil.which(program, path=path) or program, "--version"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
             )
             found.append((done.stdout or done.stderr).split("\n", 1)[0])
         except OSError:
