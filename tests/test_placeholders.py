@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 
 from runbook.errors import SourceError
-from runbook.reading.placeholders import (
-    Placeholder,
-    reserved,
-    substitute,
-    unfinished,
-    variable_name,
-)
+from runbook.reading.placeholders import Placeholder, reserved, substitute, variable_name
+from runbook.reading.quoting import unfinished
 
 MARKERS = frozenset({"docker_image"})
 
