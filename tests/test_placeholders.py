@@ -200,6 +200,67 @@ def test_a_value_is_data_in_every_context(
 
 
 @pytest.mark.parametrize(
+    ("code", "where"),
+    [
+        pytest.param("echo $(( <my num> + 1 ))", "an arithmetic expression $(( ))", id="dollar"),
+        pytest.param('echo "$(( <my num> ))"', "an arithmetic expression $(( ))", id="quoted"),
+        pytest.param("(( <my num> > 0 ))", "an arithmetic expression (( ))", id="double-paren"),
+        pytest.param("for (( i = 0; i < <my num>; i++ )); do :; done", "(( ))", id="for"),
+        pytest.param("echo $(( $(echo '<my num>') ))", "$(( ))", id="substitution-inside"),
+        pytest.param("[[ <my num> -gt 0 ]]", "a [[ ]] test that compares", id="test-before"),
+        pytest.param('[[ 1 -le "<my num>" ]] && echo', "a [[ ]] test", id="test-after"),
+        pytest.param('let "n = <my num>"', "a let", id="let"),
+        pytest.param("declare -i n=<my num>", "an assignment to an integer", id="declare-i"),
+        pytest.param("a[<my num>]=1", "an array subscript", id="subscript"),
+        pytest.param("x=1; a[<my num>]=1", "an array subscript", id="subscript-after-semicolon"),
+        pytest.param("echo $[<my num> + 1]", "an array subscript", id="old-arithmetic"),
+        pytest.param('echo "${a[<my num>]}"', "the subscript or offset", id="expanded-subscript"),
+        pytest.param('echo "${s:<my num>}"', "the subscript or offset", id="offset"),
+        pytest.param('echo "${s:0:<my num>}"', "the subscript or offset", id="length"),
+    ],
+)
+def test_placeholders_in_arithmetic_are_refused(code: str, where: str) -> None:
+    """bash evaluates arithmetic, subscripts included, whatever the quoting: a value there
+    would run as code, so a placeholder there is refused at its line, saying where it is."""
+    with pytest.raises(SourceError) as raised:
+        substitute("true\n" + code, first_line=4)
+    assert raised.value.line == 5
+    assert where in raised.value.message
+    assert "n=<my number>; [[ $n =~ ^[0-9]+$ ]]" in raised.value.message
+
+
+ARITHMETIC_VALUE = "x[$(touch pwned)0]"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param('[ "<my num>" -gt 0 ] || true', id="single-bracket-test"),
+        pytest.param("test <my num> -eq 1 || true", id="test-builtin"),
+        pytest.param("printf '%d' <my num> || true", id="printf"),
+        pytest.param('echo "${s:-<my num>}"', id="default-value"),
+        pytest.param("[[ <my num> == x* ]] || true", id="string-test"),
+        pytest.param("echo $(( 1 + 1 )) <my num>", id="after-arithmetic"),
+        pytest.param("echo ${#s} <my num>", id="after-length"),
+    ],
+)
+def test_placeholders_beside_arithmetic_are_data(code: str, tmp_path: Path) -> None:
+    """Where bash does not evaluate a value as arithmetic, a placeholder is bound, and a value
+    written to run code runs nothing."""
+    script, found = substitute(code)
+    assert [p.name for p in found] == ["MY_NUM"]
+    subprocess.run(
+        ["bash", "-c", f"s=abc\n{script}"],
+        cwd=tmp_path,
+        env={**os.environ, "MY_NUM": ARITHMETIC_VALUE},
+        capture_output=True,
+        check=False,
+        timeout=30,
+    )
+    assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(
     ("code", "expected"),
     [
         pytest.param("echo 'a", (1, "a ' quote opens here"), id="single-quote"),

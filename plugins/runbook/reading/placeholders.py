@@ -126,6 +126,15 @@ class _Binder(Lexer):
                 f"placeholder {match[0]} is in a quoted here-document, where no value can be "
                 "put; use an unquoted delimiter, or mark it literal",
             )
+        arithmetic = self.arithmetic(index, match.end())
+        if arithmetic is not None:
+            raise SourceError(
+                line,
+                f"placeholder {match[0]} is in {arithmetic}, where bash reads a value as "
+                "arithmetic, and runs any $(command) in it (x[$(touch pwned)]): give it a "
+                "variable first and check that it is a number (n=<my number>; "
+                "[[ $n =~ ^[0-9]+$ ]]), then write $n there",
+            )
         name = variable_name(match[1])
         why = reserved(name)
         if why is not None:
@@ -134,6 +143,41 @@ class _Binder(Lexer):
         self.out.append(_EXPANSIONS.get(state, _EXPANSIONS["bare"]).format(name))
         return match.end()
 
+    def arithmetic(self, start: int, end: int) -> str | None:
+        """Name the arithmetic that the placeholder from `start` to `end` stands in, if any:
+        bash evaluates it, and an array subscript in it, whatever the quoting."""
+        for state, opened in zip(self.stack, self.opened, strict=True):
+            if state == "arith":
+                return "an arithmetic expression " + (
+                    "$(( ))" if self.code[opened] == "$" else "(( ))"
+                )
+            if state == "param" and _OFFSET.match(self.code, opened + 2, start):
+                return "the subscript or offset of a ${...} expansion"
+        code = self.code
+        line = code.rfind("\n", 0, start) + 1
+        before = code[line:start]
+        if _SUBSCRIPT.search(before):
+            return "an array subscript"
+        if _INTEGER_COMMAND.match(_COMMAND_START.split(before)[-1]):
+            return "a let, or an assignment to an integer variable"
+        test = before.rfind("[[")
+        if test >= 0 and "]]" not in before[test:]:
+            close = code.find("]]", end)
+            if _ARITHMETIC_TEST.search(before[test:] + code[end : close if close >= 0 else None]):
+                return "a [[ ]] test that compares numbers (-eq, -lt, ...)"
+        return None
+
+
+# Inside `${`: an array subscript (`a[`) or a substring's offset (`s:`, not `s:-`, `s:=`, ...).
+_OFFSET = re.compile(r"[#!]?[A-Za-z_][A-Za-z0-9_]*(?:\[|:(?![-=+?]))")
+# A word that opens an array subscript (`a[`), or bash's old arithmetic `$[`, left open.
+_SUBSCRIPT = re.compile(r"(?:(?:^|[\s;&|(])[A-Za-z_][A-Za-z0-9_]*|\$)\[[^\]]*$")
+# Where a command starts on a line; `let` and `declare -i` evaluate their arguments.
+_COMMAND_START = re.compile(r"[;&|(`]|\$\(")
+_INTEGER_COMMAND = re.compile(
+    r"\s*(?:let\s|(?:declare|typeset|local|readonly|export)\s+(?:-\w+\s+)*-\w*i)"
+)
+_ARITHMETIC_TEST = re.compile(r"\s-(?:eq|ne|lt|le|gt|ge)\s")
 
 # The expansion of a placeholder's variable in each quoting context: the value is one word of
 # data, whatever it holds. Other contexts read words as bare code does.
