@@ -205,7 +205,7 @@ def test_directives(directive: str, expected: dict[str, object], read: Read) -> 
         pytest.param(
             page(command("pip download <pip index url>")),
             4,
-            "which pip read(s) from the environment",
+            "a name that a program may read from the environment",
             id="placeholder-programs-read",
         ),
     ],

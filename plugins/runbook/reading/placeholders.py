@@ -18,55 +18,11 @@ from runbook.reading.quoting import Lexer
 
 PLACEHOLDER = re.compile(r"(?<![<\w])<([A-Za-z][A-Za-z0-9]*(?:[ _-]+[A-Za-z0-9]+)+)>")
 
-# Variables the shell, git or the script rely on: a placeholder must not shadow them.
-RESERVED_NAMES = frozenset(
-    """
-    PATH HOME PWD OLDPWD IFS SHELL USER LOGNAME UID EUID PPID HOSTNAME HOSTTYPE TERM LANG
-    LANGUAGE TZ TMPDIR SHLVL CDPATH ENV PS1 PS2 PS3 PS4 OPTIND OPTARG OPTERR RANDOM SECONDS
-    LINENO PIPESTATUS FUNCNAME GROUPS MAIL MAILPATH EDITOR VISUAL PAGER LESS HISTFILE
-    PROMPT_COMMAND POSIXLY_CORRECT DISPLAY HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY
-    PYTHONPATH PYTHONHOME VIRTUAL_ENV XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME
-    GLOBIGNORE TMOUT IGNOREEOF TIMEFORMAT EXECIGNORE FIGNORE HISTSIZE HISTCONTROL HISTIGNORE
-    INPUTRC COLUMNS LINES MAILCHECK SRANDOM EPOCHSECONDS EPOCHREALTIME DIRSTACK COPROC
-    """.split()  # noqa: SIM905 (names read best as words: a list would take a line each)
-)
-RESERVED_PREFIXES = ("GIT_", "BASH", "LC_", "LD_", "SSH_", "RUNBOOK_")
-# Variables that programs a guide runs read from the environment, by the program: the script's
-# variables are in every step's environment, so such a name would change what every step does.
-READ_BY_PROGRAMS = {
-    "AWS_": "the AWS CLI and SDKs",
-    "AZURE_": "the Azure CLI and SDKs",
-    "CLOUDSDK_": "gcloud",
-    "GOOGLE_APPLICATION_CREDENTIALS": "Google Cloud's SDKs",
-    "GOOGLE_CLOUD_PROJECT": "Google Cloud's SDKs",
-    "PIP_": "pip",
-    "UV_": "uv",
-    "CONDA_": "conda",
-    "PYTHON": "Python",
-    "NPM_CONFIG_": "npm",
-    "NODE_OPTIONS": "Node.js",
-    "DOCKER_HOST": "docker",
-    "DOCKER_CONFIG": "docker",
-    "DOCKER_CONTEXT": "docker",
-    "DOCKER_BUILDKIT": "docker",
-    "DOCKER_DEFAULT_PLATFORM": "docker",
-    "KUBECONFIG": "kubectl",
-    "HELM_": "helm",
-    "HF_": "Hugging Face's libraries",
-    "MLFLOW_": "MLflow",
-    "DVC_": "DVC",
-    "GH_": "the GitHub CLI",
-    "GITHUB_TOKEN": "the GitHub CLI",
-    "GITLAB_TOKEN": "the GitLab CLI",
-    "GITLAB_HOST": "the GitLab CLI",
-    "CUDA_VISIBLE_DEVICES": "CUDA",
-    "TF_": "TensorFlow and Terraform",
-    "REQUESTS_CA_BUNDLE": "Python's requests",
-    "SSL_CERT_FILE": "OpenSSL",
-    "CURL_CA_BUNDLE": "curl",
-    "JAVA_HOME": "Java tools",
-    "PG": "PostgreSQL's clients",
-}
+# A placeholder is the reader's own value, and its first word says whose. Programs name the
+# variables they read after themselves or what they set (OPENAI_API_KEY, KAGGLE_KEY, SSL_CERT_DIR,
+# PATH, GIT_DIR), never after an owner: so no program reads a placeholder's variable, which the
+# script puts in every step's environment, and no placeholder shadows the shell's own.
+OWNER_WORDS = ("my", "your", "our", "the", "a", "an")
 
 
 @dataclass(slots=True)
@@ -87,14 +43,20 @@ def variable_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
 
 
-def reserved(name: str) -> str | None:
-    """Say why `name` cannot be a placeholder's variable, or return None if it can."""
-    if name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES):
-        return "which the shell or git relies on"
-    for start, program in READ_BY_PROGRAMS.items():
-        if name.startswith(start):
-            return f"which {program} read(s) from the environment: every step would see it"
-    return None
+def name_problem(text: str) -> str | None:
+    """Say why a placeholder written `<text>` cannot be one, or return None if it can."""
+    first = re.split(r"[ _-]+", text, maxsplit=1)[0]
+    if first.lower() in OWNER_WORDS:
+        return None
+    separator = next((s for s in (" ", "_", "-") if s in text), " ")
+    owner = "MY" if text.isupper() else "my"
+    return (
+        f"placeholder <{text}> would set {variable_name(text)}, a name that a program may read "
+        "from the environment (as OPENAI_API_KEY, KAGGLE_KEY or SSL_CERT_DIR are), where every "
+        "step would see it: start it with a word that says whose value it is ("
+        + ", ".join(OWNER_WORDS)
+        + f"), such as <{owner}{separator}{text}>"
+    )
 
 
 class _Binder(Lexer):
@@ -135,10 +97,10 @@ class _Binder(Lexer):
                 "variable first and check that it is a number (n=<my number>; "
                 "[[ $n =~ ^[0-9]+$ ]]), then write $n there",
             )
+        problem = name_problem(match[1])
+        if problem is not None:
+            raise SourceError(line, problem)
         name = variable_name(match[1])
-        why = reserved(name)
-        if why is not None:
-            raise SourceError(line, f"placeholder {match[0]} would set {name}, {why}")
         self.found.append(Placeholder(match[1], name, line))
         self.out.append(_EXPANSIONS.get(state, _EXPANSIONS["bare"]).format(name))
         return match.end()
@@ -197,7 +159,8 @@ def substitute(
 
     `first_line` is the page line of the code's first line, for errors and for the report. The
     texts in `literal` are template markers: they stay as written. Raises `SourceError` for a
-    placeholder whose variable the shell, git or another program already uses.
+    placeholder named so that a program may read its variable (see `OWNER_WORDS`), or one where
+    bash would read its value as code.
     """
     if PLACEHOLDER.search(code) is None:
         return code, []  # most commands have none: nothing to bind, nothing to check
