@@ -12,7 +12,8 @@ from conftest import only_runbook
 from helpers import TITLE, command, page
 from runbook.adapters.plugin import selection_of
 from runbook.reading.pages import PageReading, read_markdown
-from runbook.reading.selection import Selection
+from runbook.reading.selection import COMMAND_TITLE, Selection
+from runbook.reading.titles import Title, missed_title
 from strategies import pages
 
 Read = Callable[..., PageReading]
@@ -67,18 +68,50 @@ def test_selection_is_configurable() -> None:
         pytest.param(f'SH title="{TITLE}"', "write its language 'SH' as 'sh'", id="SH"),
         pytest.param(
             'sh title="execute the following command(s) in a terminal"',
-            "differs from the command title only in case, spacing or punctuation",
+            f"differs from {TITLE!r} only in case, spacing or punctuation: write it so",
             id="title-case",
         ),
         pytest.param(
             'sh title="Execute the following  command(s) in a  terminal"',
-            "differs from the command title only in case, spacing or punctuation",
+            f"differs from {TITLE!r} only in case, spacing or punctuation",
             id="title-spacing",
         ),
         pytest.param(
             'sh title="Execute the following commands in a terminal:"',
-            "differs from the command title only in case, spacing or punctuation",
+            f"differs from {TITLE!r} only in case, spacing or punctuation",
             id="title-punctuation",
+        ),
+        pytest.param(
+            'sh title="Execute the folowing command(s) in a terminal"',
+            f"differs from {TITLE!r} only in a letter or two: write it so",
+            id="title-letter-missing",
+        ),
+        pytest.param(
+            'sh title="Exectue the following command(s) in a terminal"',
+            f"differs from {TITLE!r} only in a letter or two",
+            id="title-letters-swapped",
+        ),
+        pytest.param(
+            'sh title="Execute the following command in a terminal"',
+            f"differs from {TITLE!r} only in a letter or two",
+            id="title-singular",
+        ),
+        pytest.param(
+            'sh title="Execute th\u0435 following command(s) in a terminal"',
+            f"only looks like {TITLE!r}: '\u0435' (CYRILLIC SMALL LETTER IE) stands where that has "
+            "Latin letters",
+            id="title-cyrillic-e",
+        ),
+        pytest.param(
+            'bash title="\uff25xecute the following command(s) in a terminal"',
+            "'\uff25' (FULLWIDTH LATIN CAPITAL LETTER E) stands where",
+            id="title-fullwidth-e",
+        ),
+        pytest.param(
+            'bash title="Execute the following c\u043emmand(s) \u0456n a terminal"',
+            "'\u043e' (CYRILLIC SMALL LETTER O), '\u0456' (CYRILLIC SMALL LETTER "
+            "BYELORUSSIAN-UKRAINIAN I) stand where",
+            id="title-two-lookalikes",
         ),
         pytest.param(f'text title="{TITLE}"', "its language text is no shell's", id="text"),
         pytest.param(
@@ -94,6 +127,33 @@ def test_near_misses_are_errors_at_their_line(header: str, message: str, read: R
     assert line == 3
     assert message in said
     assert said.startswith("this block looks like a command but does not run")
+
+
+SECOND = Title.of(r"Execute the following command\(s\) in a (?:second|separate) terminal")
+SECOND_TEXT = "Execute the following command(s) in a second terminal"
+
+
+@pytest.mark.parametrize(
+    ("written", "nearest"),
+    [
+        pytest.param(TITLE, None, id="the-title"),
+        pytest.param("Execute the following command(s) in a separate terminal", None, id="other"),
+        pytest.param("Execute the following command(s) in a secnd terminal", 1, id="second"),
+        pytest.param("Execute the following command(s) in a termnal", 0, id="first"),
+        pytest.param("Execute the following commands in a new terminal", None, id="a-word-more"),
+        pytest.param("requirements.txt", None, id="a-file"),
+    ],
+)
+def test_a_near_miss_is_measured_against_every_title(written: str, nearest: int | None) -> None:
+    """With several titles a step may have, a title comes near the one it imitates; one that a
+    title's pattern matches, or a word away from every title, is no miss. A title whose pattern
+    is no plain text is compared only in case and spacing."""
+    first = Title.of(COMMAND_TITLE)
+    assert SECOND.text is None  # a regex: compared loosely only
+    titles = [first, Title(SECOND.pattern, SECOND_TEXT)]
+    missed = missed_title(written, titles)
+    assert (titles.index(missed.title) if missed else None) == nearest
+    assert missed_title("EXECUTE THE FOLLOWING COMMAND(S) IN A SEPARATE TERMINAL", [SECOND])
 
 
 def test_a_near_miss_marked_skip_is_no_error(read: Read) -> None:

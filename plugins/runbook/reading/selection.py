@@ -1,7 +1,7 @@
 """Which blocks of a page are steps: a shell language, and the guide's title for commands.
 
-A block a reader would take for a step that is not one (another language, a title that differs
-only in case or punctuation) is a near miss: an error, not a silent skip.
+A block a reader would take for a step that is not one (another language, a title a letter or
+two away from a step's, see `titles.py`) is a near miss: an error, not a silent skip.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+
+from runbook.reading.titles import Title, missed_title
 
 SHELL_LANGUAGES = ("sh", "bash", "shell", "zsh")
 COMMAND_TITLE = r"Execute the following command\(s\) in a terminal"
@@ -26,14 +28,10 @@ class Selection:
         return re.compile(self.title)
 
     @functools.cached_property
-    def _loose_title(self) -> re.Pattern[str]:
-        return re.compile(self.title, re.IGNORECASE)
-
-    @functools.cached_property
-    def _title_letters(self) -> str | None:
-        """The command title's letters and digits, when the title pattern is plain text."""
-        text = re.sub(r"\\(.)", r"\1", self.title)
-        return _letters(text) if self._title.fullmatch(text) else None
+    def titles(self) -> tuple[Title, ...]:
+        """The titles a step's block may have, each with the plain text a reader reads: a block
+        whose title comes near one of them is a near miss."""
+        return (Title.of(self.title),)
 
     def selects(self, lang: str, title: str | None) -> bool:
         return (
@@ -42,16 +40,12 @@ class Selection:
             and self._title.fullmatch(title) is not None
         )
 
-    def looks_like(self, title: str) -> bool:
-        """Whether a reader would read `title` as the command title: the same words, whatever
-        their case, spacing or punctuation."""
-        if self._loose_title.fullmatch(" ".join(title.split())) is not None:
-            return True
-        return self._title_letters is not None and _letters(title) == self._title_letters
-
     def near_miss(self, lang: str, title: str | None) -> str | None:
         """Say why a block a reader would take for a step is not one; None if no reader would."""
-        if title is None or not self.looks_like(title):
+        if title is None:
+            return None
+        missed = None if self._title.fullmatch(title) else missed_title(title, self.titles)
+        if missed is None and self._title.fullmatch(title) is None:
             return None
         miss = "this block looks like a command but does not run: "
         if lang not in self.languages and lang.lower() in self.languages:
@@ -61,13 +55,4 @@ class Selection:
                 f"its language {lang or '(none)'} is no shell's ({', '.join(self.languages)}); "
                 'give it one, or mark it skip="why" if it must not run'
             )
-        if self._title.fullmatch(title) is None:
-            return miss + (
-                f"its title {title!r} differs from the command title only in case, spacing or "
-                "punctuation; write it as the others are"
-            )
-        return None
-
-
-def _letters(text: str) -> str:
-    return "".join(char for char in text.lower() if char.isalnum())
+        return miss + missed.describe(title) if missed is not None else None
