@@ -259,7 +259,12 @@ def test_bad_input_exits_2_naming_the_place(
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("script_dir", "../out"), ("script_dir", "/srv/out"), ("title", "'(x'")],
+    [
+        ("script_dir", "../out"),
+        ("script_dir", "/srv/out"),
+        ("title", "'(x'"),
+        ("languages", "[sh, zsh]"),
+    ],
 )
 def test_bad_options_name_the_option(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, option: str, value: str

@@ -8,7 +8,7 @@ import re
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config, ValidationError
 
-from runbook.reading.selection import COMMAND_TITLE, SHELL_LANGUAGES
+from runbook.reading.selection import COMMAND_TITLE, OTHER_SHELLS, SHELL_LANGUAGES
 from runbook.reading.settings import Value, read_value
 
 
@@ -25,6 +25,23 @@ class Pattern(c.Type[str]):
         except re.error as error:
             raise ValidationError(f"not a regular expression: {error}") from None
         return text
+
+
+class Languages(c.ListOfItems[str]):
+    """Languages of steps: bash runs every step, so no other shell's language is one."""
+
+    def __init__(self, default: list[str]) -> None:
+        super().__init__(c.Type(str), default=default)
+
+    def run_validation(self, value: object) -> list[str]:
+        languages = super().run_validation(value)
+        for language in languages:
+            if language.lower() in OTHER_SHELLS:
+                raise ValidationError(
+                    f"{language}: {OTHER_SHELLS[language.lower()]}, and the replay runs steps "
+                    "with bash, so such blocks cannot be steps (write them for bash, as sh)"
+                )
+        return languages
 
 
 class SiteFolder(c.Type[str]):
@@ -87,8 +104,8 @@ class States(c.BaseConfigOption[dict[str, str]]):
 class RunbookConfig(Config):
     enabled = c.Type(bool, default=True)
     """Publish each page's scripts and download links; `false` turns the plugin off."""
-    languages = c.ListOfItems(c.Type(str), default=list(SHELL_LANGUAGES))
-    """Languages of the fenced blocks that can be steps."""
+    languages = Languages(default=list(SHELL_LANGUAGES))
+    """Languages of the fenced blocks that can be steps: languages bash reads as its own."""
     title = Pattern(default=COMMAND_TITLE)
     """Regular expression that the whole title of a step's block must match."""
     script_dir = SiteFolder(default="runbooks")

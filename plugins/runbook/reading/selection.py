@@ -12,7 +12,22 @@ from dataclasses import dataclass
 
 from runbook.reading.titles import Title, missed_title
 
-SHELL_LANGUAGES = ("sh", "bash", "shell", "zsh")
+# The replay runs every step with bash: a step's language is one bash reads as its own.
+SHELL_LANGUAGES = ("sh", "bash", "shell")
+# Shells whose code bash reads otherwise, with what differs: their blocks are never steps.
+OTHER_SHELLS = {
+    "zsh": "zsh reads code otherwise than bash (a glob in `pip install dvc[s3]`, arrays from 1)",
+    "fish": "fish is no POSIX shell",
+    "csh": "csh is no POSIX shell",
+    "tcsh": "tcsh is no POSIX shell",
+    "ksh": "ksh reads code otherwise than bash",
+    "powershell": "PowerShell is no POSIX shell",
+    "pwsh": "PowerShell is no POSIX shell",
+    "ps1": "PowerShell is no POSIX shell",
+    "bat": "cmd.exe is no POSIX shell",
+    "cmd": "cmd.exe is no POSIX shell",
+    "nushell": "Nushell is no POSIX shell",
+}
 COMMAND_TITLE = r"Execute the following command\(s\) in a terminal"
 
 
@@ -50,6 +65,11 @@ class Selection:
         miss = "this block looks like a command but does not run: "
         if lang not in self.languages and lang.lower() in self.languages:
             return miss + f"write its language {lang!r} as {lang.lower()!r}"
+        if lang.lower() in OTHER_SHELLS and lang not in self.languages:
+            return miss + (
+                f"{OTHER_SHELLS[lang.lower()]}, and the replay runs steps with bash: write it "
+                'for bash, as an `sh` block, or mark it skip="why" if it must not run'
+            )
         if lang not in self.languages:
             return miss + (
                 f"its language {lang or '(none)'} is no shell's ({', '.join(self.languages)}); "
