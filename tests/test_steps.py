@@ -465,6 +465,78 @@ def test_a_block_hidden_by_html_left_open_is_an_error(read: Read) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "why"),
+    [
+        pytest.param(
+            "<div hidden markdown>", "</div>", "the hidden attribute of a <div>", id="div"
+        ),
+        pytest.param("<pre hidden>", "</pre>", "the hidden attribute of a <pre>", id="pre"),
+        pytest.param(
+            "<DIV HIDDEN=until-found markdown>", "</DIV>", "the hidden attribute", id="until-found"
+        ),
+        pytest.param(
+            '<div style="color: red; display : none" markdown>',
+            "</div>",
+            "the style 'display : none' of a <div>",
+            id="display-none",
+        ),
+        pytest.param(
+            "<section style='visibility:hidden !important' markdown>",
+            "</section>",
+            "the style 'visibility:hidden !important' of a <section>",
+            id="visibility-hidden",
+        ),
+        pytest.param(
+            "<dialog>", "</dialog>", "a <dialog>, which shows nothing until a script", id="dialog"
+        ),
+        pytest.param("<select>", "</select>", "a <select>, which shows a drop-down", id="select"),
+        pytest.param("<video>", "</video>", "a <video>, which shows a video player", id="video"),
+        pytest.param("<canvas>", "</canvas>", "a <canvas>, which shows a drawing", id="canvas"),
+        pytest.param(
+            "<p><b hidden>", "</b></p>", "the hidden attribute of a <b>", id="reopened-by-browsers"
+        ),
+        pytest.param(
+            "<div hidden>\n<p>", "</p>\n</div>", "the hidden attribute of a <div>", id="nested"
+        ),
+        pytest.param("<div hidden/>", "", "the hidden attribute of a <div>", id="never-closed"),
+    ],
+)
+def test_a_block_an_element_hides_is_an_error(
+    read: Read, before: str, after: str, why: str
+) -> None:
+    """A command block inside an element that hides it (an attribute, an inline style, or an
+    element that never shows its content) runs for no reader: an error naming what hides it."""
+    text = page(before + "\n\n" + command("touch hidden") + "\n" + after, command("touch shown"))
+    (line, message), *rest = errors_of(read, text)
+    assert len(rest) == (after == "")  # an element left open hides the next block too
+    assert line == 5 + before.count("\n")
+    assert message.startswith(f"this command block is hidden by {why}")
+    assert message.endswith('show it, or mark the block skip="why"')
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        pytest.param("<p hidden>A note for screen readers.", id="p-closed-by-the-block"),
+        pytest.param("<p hidden>A note.</p>", id="closed-p"),
+        pytest.param('<input type="hidden" value="x">', id="hidden-input"),
+        pytest.param('<div aria-hidden="true" markdown>', id="aria-hidden"),
+        pytest.param('<div class="hidden" markdown>', id="a-class-named-hidden"),
+        pytest.param('<div style="overflow: hidden" markdown>', id="overflow-hidden"),
+        pytest.param('<div data-display="display:none" markdown>', id="other-attribute"),
+        pytest.param("<dialog open markdown>", id="open-dialog"),
+        pytest.param("<video src=a.mp4></video>", id="closed-video"),
+        pytest.param("<details markdown>", id="closed-details-a-reader-opens"),
+    ],
+)
+def test_elements_that_hide_nothing_are_no_error(read: Read, html: str) -> None:
+    """Hiding is read from what HTML says: an element that hides nothing, or closes before the
+    block, leaves the block a step."""
+    text = page(html, command("touch shown"))
+    assert steps_of(read, text) == ["touch shown"]
+
+
 def test_page_text_cannot_pass_for_a_blocks_mark(read: Read) -> None:
     """The render marks each block with a nonce of its own: prose that writes a mark does not
     make a block in a comment count as shown, and stays in the page as written."""

@@ -29,7 +29,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
 
 from runbook.reading.fences import Headed, Header, Unread, superfences
-from runbook.reading.hidden import tags, visible
+from runbook.reading.hidden import concealed, tags, visible
 
 _PLACEHOLDER = re.compile(re.escape(HTML_PLACEHOLDER).replace("%s", r"([0-9]+)"))
 _SHORTCODE = re.compile(r":([\w+-]+):")
@@ -106,6 +106,8 @@ class RenderedFence(Headed):
     tabs: tuple[Tab, ...] = ()
     # Placed, but hidden by HTML other than a plain comment: browsers may read it otherwise.
     doubtful: bool = False
+    # Placed, but hidden by an element (a `hidden` attribute, `display: none`, a <video>): why.
+    concealed_by: str | None = None
 
 
 @dataclass
@@ -335,15 +337,32 @@ class _Visible(Postprocessor):
         marks = {int(m[2]): m.start() for m in _MARKS.finditer(text) if m[1] == self.nonce}
         shown = visible(text)
         order = [int(key) for nonce, key in _MARKS.findall(shown.text) if nonce == self.nonce]
+        if spans := concealed(shown.text):
+            order = self.conceal(shown.text, spans, order)
         seen = set(order)
         for fence in self.rendering.fences:
             if fence.key not in marks:
                 continue  # a block the mark could not reach stays as placed
             hidden = fence.shown and fence.key not in seen
             fence.shown = fence.shown and fence.key in seen
-            fence.doubtful = hidden and shown.kind_at(marks[fence.key]) != "comment"
+            fence.doubtful = fence.concealed_by is not None or (
+                hidden and shown.kind_at(marks[fence.key]) != "comment"
+            )
         placed = {fence.key for fence in self.rendering.fences if fence.shown}
         self.rendering.order = tuple(key for key in order if key in placed)
         html = _MARKS.sub(lambda found: "" if found[1] == self.nonce else found[0], text)
         self.rendering.html = html.strip()
         return html
+
+    def conceal(self, shown: str, spans: list[tuple[int, int, str]], order: list[int]) -> list[int]:
+        """Note each block that an element of the `shown` HTML hides, and why; return `order`
+        without them."""
+        by_key = {fence.key: fence for fence in self.rendering.fences}
+        hidden = set()
+        for mark in _MARKS.finditer(shown):
+            fence = by_key.get(int(mark[2])) if mark[1] == self.nonce else None
+            why = next((why for start, end, why in spans if start <= mark.start() < end), None)
+            if fence is not None and why is not None:
+                fence.concealed_by = why
+                hidden.add(fence.key)
+        return [key for key in order if key not in hidden]
