@@ -537,6 +537,40 @@ def test_elements_that_hide_nothing_are_no_error(read: Read, html: str) -> None:
     assert steps_of(read, text) == ["touch shown"]
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        pytest.param(
+            page(
+                "Term\n:   Definition, without the def_list extension", command("x", indent="    ")
+            ),
+            6,
+            id="under-a-definition-list",
+        ),
+        pytest.param(page("Text:", command("x", indent="    ")), 5, id="after-a-paragraph"),
+        pytest.param(page("### Heading\n" + command("x", indent="    ")), 4, id="after-a-heading"),
+        pytest.param(page("- Item\n\n" + command("x", indent="        ")), 5, id="in-a-list-item"),
+    ],
+)
+def test_a_block_an_indented_code_block_swallows_is_an_error(
+    read: Read, text: str, line: int
+) -> None:
+    """A command fence indented as code shows as text: no reader sees a block, so it is an
+    error at its line, saying how it came to be."""
+    ((at, message),) = errors_of(read, text)
+    assert at == line
+    assert message.startswith(
+        "this command block is hidden by an indented code block, which shows its fence as text"
+    )
+
+
+def test_a_fence_shown_as_text_on_purpose_is_marked_skip(read: Read) -> None:
+    """An author who means an indented code block to show a fence as text says so."""
+    text = page("Text:", command("x", indent="    ", directive='skip="an example"'))
+    assert errors_of(read, text) == []
+    assert steps_of(read, text) == []
+
+
 def test_page_text_cannot_pass_for_a_blocks_mark(read: Read) -> None:
     """The render marks each block with a nonce of its own: prose that writes a mark does not
     make a block in a comment count as shown, and stays in the page as written."""

@@ -152,6 +152,7 @@ class Recorder(Extension, Unread):
         md.preprocessors.register(_Source(md, rendering), "runbook_source", 1000)
         nonce = secrets.token_hex(8)
         _follow_superfences(md, rendering, nonce)
+        _follow_indented_code(md, rendering)
         labels: dict[Element, str] = {}
         # Tab labels are read before inline Markdown turns icon shortcodes into SVG.
         md.treeprocessors.register(_Labels(md, labels), "runbook_labels", 21)
@@ -215,6 +216,32 @@ def _follow_superfences(md: markdown.Markdown, rendering: Rendering, nonce: str)
                     stash[key] = _FIRST_TAG.sub(lambda tag: tag[0] + mark, stash[key], count=1)
 
     pre.process_nested_block = process_nested_block  # type: ignore[attr-defined]
+
+
+def _follow_indented_code(md: markdown.Markdown, rendering: Rendering) -> None:
+    """Note each fence an indented code block swallows: SuperFences gives it back as text."""
+    try:
+        code = md.parser.blockprocessors["code"]
+    except KeyError:
+        return
+    revert = getattr(code, "revert_greedy_fences", None)
+    if revert is None:
+        return  # indented code blocks are off, or not SuperFences' own
+
+    def revert_greedy_fences(block: str) -> str:
+        if "\x02" in block:
+            keys = {int(found[1]) for found in _PLACEHOLDER.finditer(block)}
+            for fence in rendering.fences:
+                if fence.key in keys:
+                    fence.doubtful = True
+                    fence.concealed_by = (
+                        "an indented code block, which shows its fence as text (it is indented "
+                        "four spaces more than the text before it: under a definition list "
+                        "without the def_list extension, say)"
+                    )
+        return revert(block)  # type: ignore[no-any-return]
+
+    code.revert_greedy_fences = revert_greedy_fences  # type: ignore[attr-defined]
 
 
 class _Labels(Treeprocessor):

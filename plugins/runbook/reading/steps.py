@@ -144,8 +144,8 @@ def read_runbook(
     errors += [
         SourceError(
             fence.line,
-            f"this command block is hidden by {rendered.concealed_by}: no reader sees it, so "
-            'no reader runs it; show it, or mark the block skip="why"'
+            f"this command block is hidden by {rendered.concealed_by}: no reader sees it as a "
+            'command, so no reader runs it; show it, or mark the block skip="why"'
             if rendered.concealed_by
             else "this command block is hidden by HTML other than a plain <!-- comment --> "
             "(one left open, a <script>, <template> or the like): browsers read such HTML each "
