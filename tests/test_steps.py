@@ -11,6 +11,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from conftest import only_runbook
 from helpers import TITLE, command, page
 from runbook.adapters.plugin import selection_of
+from runbook.reading.crosscheck import check_page
 from runbook.reading.pages import PageReading, read_markdown
 from runbook.reading.selection import COMMAND_TITLE, Selection
 from runbook.reading.titles import Title, missed_title
@@ -602,6 +603,85 @@ def test_blocks_the_page_shows_in_another_order_are_an_error(
     moved = "p.md:10: the script holds this command block, but the rendered page does not show it"
     assert f"{moved} as a command" in said, said
     assert any("the script does not hold ('rmdir work'" in error for error in said), said
+
+
+STEP_BLOCK = (
+    f'<div class="language-sh highlight"><span class="filename">{TITLE}</span>'
+    '<pre><span></span><code><span class="n">touch</span> step\n</code></pre></div>'
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "shown"),
+    [
+        pytest.param(
+            f"<div class='language-sh highlight'><span class='filename'>{TITLE}</span>"
+            "<pre><code>touch extra</code></pre></div>",
+            True,
+            id="single-quotes",
+        ),
+        pytest.param(
+            f'<div data-x="1" class="language-sh highlight"><span data-x="1" class="filename">'
+            f"{TITLE}</span><pre><code>touch extra</code></pre></div>",
+            True,
+            id="class-after-another-attribute",
+        ),
+        pytest.param(
+            f"<DIV CLASS=highlight><SPAN CLASS=filename>{TITLE}</SPAN><PRE><CODE>touch extra"
+            "</CODE></PRE></DIV>",
+            True,
+            id="upper-case-unquoted",
+        ),
+        pytest.param(
+            f'<section class="highlight\tlanguage-bash"><p class="x filename">{TITLE}</p>'
+            '<pre><code class="x">touch extra</code></pre></section>',
+            True,
+            id="other-elements-and-a-tab",
+        ),
+        pytest.param(
+            f'<div class="language-sh highlight" title="<!--"><span class="filename">{TITLE}'
+            "</span><pre><code>touch extra</code></pre></div>",
+            True,
+            id="comment-start-in-an-attribute",
+        ),
+        pytest.param(
+            f'<div hidden><div class="language-sh highlight"><span class="filename">{TITLE}'
+            "</span><pre><code>touch extra</code></pre></div></div>",
+            False,
+            id="hidden",
+        ),
+        pytest.param(
+            f'<div class="language-sh highlighted"><span class="filename">{TITLE}</span>'
+            "<pre><code>touch extra</code></pre></div>",
+            False,
+            id="another-class",
+        ),
+        pytest.param(
+            f'<div class="language-sh\u00a0highlight"><span class="filename">{TITLE}</span>'
+            "<pre><code>touch extra</code></pre></div>",
+            False,
+            id="no-break-space-joins-classes",
+        ),
+        pytest.param(
+            '<p>Run <code class="language-sh highlight">touch inline</code>.</p>',
+            False,
+            id="inline-code",
+        ),
+    ],
+)
+def test_html_from_elsewhere_is_read_as_browsers_read_it(
+    read: Read, extra: str, shown: bool
+) -> None:
+    """HTML another generator wrote, or a hand edited, is read as a browser reads it: a command
+    block written with other quotes, attribute order, case or elements counts; one that a
+    browser does not show, or that is no block, does not."""
+    reading = read(page(command("touch step")))
+    steps = only_runbook(reading).steps
+    selection = Selection()
+    assert check_page("p.md", STEP_BLOCK, steps, selection) == []
+    problems = [str(e) for e in check_page("p.md", STEP_BLOCK + extra, steps, selection)]
+    expected = "p.md:3: the rendered page shows a command block the script does not hold"
+    assert problems == ([f"{expected} ('touch extra', after this line)"] if shown else [])
 
 
 def test_html_written_unevenly_in_a_tab_is_an_error(read: Read) -> None:

@@ -2,7 +2,9 @@
 
 This is the last word before a page's script is published: whatever read the page, the HTML a
 reader gets must show exactly the script's commands, in the same order, with the same text. The
-HTML is read as a browser would show it: HTML comments, scripts and styles hide what they hold.
+HTML is read as a browser would show it: HTML comments, scripts and styles hide what they hold,
+and so do the elements `hidden.concealed` knows; attributes are read in any order, quoted either
+way or not at all.
 HTML that is still exactly what the render made needs no second reading: the render marked each
 code block it made, and found the marks of those a reader sees in that HTML (see `render`).
 """
@@ -16,14 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from runbook.errors import SourceError
-from runbook.reading.hidden import visible
+from runbook.reading.hidden import classes, concealed, end_tag, start_tags, visible
 from runbook.reading.render import Rendering
 from runbook.reading.selection import Selection
 from runbook.reading.steps import Step
 
-_DIV = re.compile(r'<div class="([^"]*)"[^>]*>')
-_TITLE = re.compile(r'<span class="filename">(.*?)</span>', re.S)
-_CODE = re.compile(r"<code[^>]*>(.*?)</code>", re.S)
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -51,26 +50,45 @@ def shown_blocks(page_html: str, rendering: Rendering | None = None) -> list[Sho
     if "highlight" not in page_html:
         return []
     shown = visible(page_html).text
+    hidden = concealed(shown)
     blocks = []
-    for found in _DIV.finditer(shown):
-        classes = found[1].split()
-        if "highlight" not in classes:
+    for found in start_tags(shown):
+        if "highlight" not in found[0] or found[2].lower() == "code":  # inline code is no block
             continue
-        code = _CODE.search(shown, found.end())
-        if code is None:
+        named = classes(found[0])
+        if "highlight" not in named or any(a <= found.start() < b for a, b, _ in hidden):
             continue
-        lang = next(
-            (c.removeprefix("language-") for c in classes if c.startswith("language-")), None
+        code = next(
+            (tag for tag in start_tags(shown, found.end()) if tag[2].lower() == "code"), None
         )
-        title = _TITLE.search(shown[found.end() : code.start()])
+        closed = end_tag(shown, "code", code.end()) if code is not None else None
+        if code is None or closed is None:
+            continue
+        lang = next((c.removeprefix("language-") for c in named if c.startswith("language-")), None)
+        title = next(
+            (
+                tag
+                for tag in start_tags(shown, found.end(), code.start())
+                if "filename" in classes(tag[0])
+            ),
+            None,
+        )
+        title_end = end_tag(shown, title[2], title.end()) if title is not None else None
         blocks.append(
             ShownBlock(
                 lang,
-                html.unescape(_TAG.sub("", title[1])) if title else None,
-                html.unescape(_TAG.sub("", code[1])),
+                _text(shown[title.end() : title_end.start()])
+                if title is not None and title_end is not None
+                else None,
+                _text(shown[code.end() : closed.start()]),
             )
         )
     return blocks
+
+
+def _text(html_text: str) -> str:
+    """The text an element's HTML shows: its tags taken out, its references decoded."""
+    return html.unescape(_TAG.sub("", html_text))
 
 
 def _shown_as(code: str) -> str:

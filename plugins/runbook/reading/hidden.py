@@ -146,6 +146,19 @@ def tags(html: str) -> Iterator[tuple[bool, str]]:
         yield bool(found[1]), found[2].lower()
 
 
+def start_tags(shown: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
+    """Each start tag in `shown` (a `Visible.text`) from `start` to `end`: the match's group 2 is
+    its name, group 0 its text (see `attributes`)."""
+    for found in _TAG.finditer(shown, start, len(shown) if end is None else end):
+        if not found[1]:
+            yield found
+
+
+def end_tag(shown: str, name: str, start: int) -> re.Match[str] | None:
+    """The first end tag of `name` in `shown` from `start`, written in any case."""
+    return re.compile(rf"</{re.escape(name)}(?=[\t\n\f\r />])", re.I).search(shown, start)
+
+
 # Elements whose content readers never see, and what they show instead.
 _NEVER_SHOWN = {
     "video": "shows a video player, not what it holds",
@@ -198,6 +211,11 @@ def attributes(tag: str) -> dict[str, str]:
             value = value[1:].removesuffix(value[0])
         found.setdefault(match[1].lower(), entities.unescape(value))
     return found
+
+
+def classes(tag: str) -> list[str]:
+    """The classes of a start tag, split on HTML's white space (not on a no-break space)."""
+    return [name for name in re.split(_WS, attributes(tag).get("class", "")) if name]
 
 
 def _hides(name: str, tag: str) -> str | None:
