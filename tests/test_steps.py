@@ -350,14 +350,93 @@ def test_linked_tabs_give_one_variant_per_label(read: Read) -> None:
     ]
 
 
-def test_icon_only_tabs_are_two_variants(read: Read) -> None:
-    """`:simple-github:` and `:simple-gitlab:` alone are variants `github` and `gitlab`."""
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        pytest.param(
+            page(tabs(("", "a"), ("B", "b"))),
+            5,
+            "a tab of this block's tab set has an empty label (''): a reader cannot tell it "
+            "from the others",
+            id="empty-label",
+        ),
+        pytest.param(
+            page(tabs(("A", "a"), (" ", "b"))),
+            5,
+            "a tab of this block's tab set has an empty label (' ')",
+            id="blank-label",
+        ),
+        pytest.param(
+            page(tabs((":simple-github:", "a"), (":simple-gitlab:", "b"))),
+            5,
+            "the tab ':simple-github:' of this block's tab set is labelled with icons only: "
+            "Material links tabs by their text, so a reader who clicks another such tab is taken "
+            'back to the first; add a word: === ":simple-github: Github"',
+            id="icon-only",
+        ),
+        pytest.param(
+            page(
+                tabs(("GitHub", "a"), ("GitLab", "b")),
+                "Then:",
+                tabs(("GitHub", "c"), ("Bitbucket", "d")),
+            ),
+            19,
+            "this block's tab set shares the label 'GitHub' with the tab set of line 5, so "
+            "Material switches them together, but their labels differ (['GitHub', 'GitLab'] "
+            "there, ['GitHub', 'Bitbucket'] here): a reader can choose 'GitLab' there and "
+            "'Bitbucket' here, a path no replay takes",
+            id="linked-sets-with-other-labels",
+        ),
+        pytest.param(
+            page(
+                tabs(("pip", "a"), ("uv", "b"), ("conda", "c")),
+                "Then:",
+                tabs(("pip", "d"), ("uv", "e")),
+            ),
+            25,
+            "a reader who chooses 'conda' leaves the other set as it was, a path no replay takes",
+            id="linked-set-with-fewer-labels",
+        ),
+        pytest.param(
+            page(tabs(("A", "a"), ("B", "b")), "Then:", tabs(("B", "c"), ("A", "d"))),
+            19,
+            "they list their labels in another order (['A', 'B'] there, ['B', 'A'] here): a "
+            "reader who chooses nothing sees 'A' there and 'B' here, a path no replay takes",
+            id="linked-sets-in-another-order",
+        ),
+    ],
+)
+def test_tabs_a_reader_cannot_all_reach_are_an_error(
+    text: str, line: int, message: str, read: Read
+) -> None:
+    """Every tab path a reader can take must be a variant: labels without a word, and linked
+    tab sets whose labels differ, make paths no replay takes, so they are errors at the first
+    block of the tab set, saying why."""
+    errors = errors_of(read, text)
+    assert [at for at, _ in errors] == [line]
+    assert message in errors[0][1]
+
+
+def test_a_tab_set_of_one_tab_offers_no_choice(read: Read) -> None:
+    """A set of one tab always shows it: linked to a set of more, it makes no path of its own."""
+    text = page(tabs(("GitHub", "a"), ("GitLab", "b")), "Then:", tabs(("GitLab", "c")))
+    runbook = only_runbook(read(text))
+    assert [[s.code for s in runbook.steps_for(v)] for v in runbook.variants] == [
+        ["a", "c"],
+        ["b", "c"],
+    ]
+
+
+def test_icons_beside_a_word_are_that_word(read: Read) -> None:
+    """`:simple-github: GitHub` is the tab `GitHub`, linked to a `GitHub` tab without icon."""
     text = page(
-        tabs((":simple-github:", "gh repo create"), (":simple-gitlab:", "glab repo create"))
+        tabs((":simple-github: GitHub", "a"), (":simple-gitlab: GitLab", "b")),
+        "Then:",
+        tabs(("GitHub", "c"), ("GitLab", "d")),
     )
     runbook = only_runbook(read(text))
-    assert [v.name for v in runbook.variants] == ["github", "gitlab"]
-    assert [v.slug for v in runbook.variants] == ["github", "gitlab"]
+    assert [v.name for v in runbook.variants] == ["GitHub", "GitLab"]
+    assert [s.code for s in runbook.steps_for(runbook.variant("GitLab"))] == ["b", "d"]
 
 
 def test_tab_sets_with_other_labels_multiply(read: Read) -> None:

@@ -33,9 +33,6 @@ from runbook.reading.hidden import concealed, tags, visible
 
 _PLACEHOLDER = re.compile(re.escape(HTML_PLACEHOLDER).replace("%s", r"([0-9]+)"))
 _SHORTCODE = re.compile(r":([\w+-]+):")
-# The icon sets Material ships: an icon-only tab is named after the icon, without its set.
-_ICON_SET = re.compile(r"^(?:material|simple|fontawesome-(?:brands|regular|solid)|octicons)-")
-_ICON_SIZE = re.compile(r"-(?:16|24)$")
 _CONTAINERS = frozenset(
     [
         "div",
@@ -117,6 +114,8 @@ class Rendering:
     source: str
     fences: list[RenderedFence] = field(default_factory=list)
     tab_sets: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # Each tab set's labels as the page writes them, icon shortcodes and all.
+    written_labels: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # The HTML the render made; each block it marks shown, its HTML shows (see `_Visible`),
     # in the order of `order` (by key): the page's order, which footnotes, say, may change.
     html: str | None = None
@@ -127,15 +126,9 @@ class Rendering:
 
 
 def tab_label(raw: str) -> str:
-    """Return a tab's label as compared across tab sets: icon shortcodes and spacing removed.
-
-    A label of icons only is named after its icons: `:simple-github:` is `github`.
-    """
-    label = " ".join(_SHORTCODE.sub(" ", raw).split())
-    if label:
-        return label
-    icons = [_ICON_SIZE.sub("", _ICON_SET.sub("", name)) for name in _SHORTCODE.findall(raw)]
-    return " ".join(icons) or " ".join(raw.split())
+    """Return a tab's label as Material compares it across tab sets: its text, without icons
+    (`:simple-github: GitHub` is `GitHub`), its spacing made single. Icons alone give ``."""
+    return " ".join(_SHORTCODE.sub(" ", raw).split())
 
 
 class Recorder(Extension, Unread):
@@ -284,18 +277,20 @@ class _Shown(Treeprocessor):
     def tab_set(self, element: Element, tabs: tuple[Tab, ...]) -> None:
         """Walk each tab of a tab set inside its own `Tab`; sets are numbered in page order."""
         group = len(self.rendering.tab_sets) + 1
-        labels: list[str] = []
+        written: list[str] = []
         blocks: list[Element] = []
         for child in element:
             kind = child.get("class", "")
             if child.tag == "label":  # the legacy layout: input, label, content, input, ...
-                labels.append(self._label(child))
+                written.append(self._written(child))
             elif kind == "tabbed-labels":
-                labels += [self._label(label) for label in child if label.tag == "label"]
+                written += [self._written(label) for label in child if label.tag == "label"]
             elif kind == "tabbed-content":
                 inner = [block for block in child if block.get("class") == "tabbed-block"]
                 blocks += inner or [child]
+        labels = [tab_label(label) for label in written]
         self.rendering.tab_sets[group] = tuple(labels)
+        self.rendering.written_labels[group] = tuple(written)
         # A tab set written by hand may have more labels or blocks: each block has its label,
         # or its place, and a block with no tab set markup around it is walked as it is.
         for index, block in enumerate(blocks):
@@ -305,8 +300,8 @@ class _Shown(Treeprocessor):
             if _uneven("".join(self.written.pop())):
                 self.rendering.tabs_unsure = True
 
-    def _label(self, label: Element) -> str:
-        return tab_label(self.labels.get(label, label.text or ""))
+    def _written(self, label: Element) -> str:
+        return self.labels.get(label, label.text or "")
 
     def text(self, text: str | None, tabs: tuple[Tab, ...]) -> None:
         if text and "\x02" in text:

@@ -22,7 +22,7 @@ from runbook.reading.placeholders import PLACEHOLDER, Placeholder, substitute, v
 from runbook.reading.render import RenderedFence, Rendering, Tab
 from runbook.reading.selection import Selection
 from runbook.reading.settings import PageSettings
-from runbook.reading.variants import Variant, twin_tabs, variants_of
+from runbook.reading.variants import Variant, tab_errors, variants_of
 
 DEFAULT_TIMEOUT = 120.0
 # Where a page's commands set a variable themselves: `NAME=`, `export NAME=`, `read NAME`.
@@ -211,7 +211,7 @@ def read_runbook(
         except SourceError as error:  # at a line of the page
             located.append(SourceError(error.line, error.message, path))
     located += [SourceError(e.line + offset, e.message, path) for e in errors]
-    located += twin_tabs(steps, rendering.tab_sets)
+    located += tab_errors(steps, rendering)
     tabbed = next((step for step in steps if step.tabs), None)
     if rendering.tabs_unsure and tabbed is not None:
         located.append(
