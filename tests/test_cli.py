@@ -13,6 +13,7 @@ import pytest
 from conftest import Guide
 from helpers import CHAPTER, PROJECT, command, mkdocs_yml, page, write_site
 from runbook.adapters.cli import main
+from runbook.adapters.site import load_site
 from runbook.replaying.script import render_script
 
 TABBED = page(
@@ -264,6 +265,7 @@ def test_bad_input_exits_2_naming_the_place(
         ("script_dir", "/srv/out"),
         ("title", "'(x'"),
         ("languages", "[sh, zsh]"),
+        ("values", "{MY_THING: ''}"),
     ],
 )
 def test_bad_options_name_the_option(
@@ -277,6 +279,13 @@ def test_bad_options_name_the_option(
     line = config.splitlines().index(f"      {option}: {value}") + 1
     assert err.startswith(f"mkdocs.yml:{line}: "), err
     assert option in err
+
+
+def test_test_values_are_read_as_written(tmp_path: Path) -> None:
+    """A value in `mkdocs.yml` is the scalar as written, whatever type YAML makes of it."""
+    plugins = "plugins:\n  - runbook:\n      values:\n        MY_NUMBER: 007\n        MY_FLAG: on\n"
+    config = write_site(tmp_path, {}, mkdocs_yml(plugins))
+    assert load_site(config).plugin.config.values == {"MY_NUMBER": "007", "MY_FLAG": "on"}
 
 
 def test_replay_passes_with_a_report(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 
+import yaml
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config, ValidationError
 
@@ -66,14 +68,57 @@ class Values(c.BaseConfigOption[dict[str, Value]]):
     def __init__(self) -> None:
         super().__init__()
         self.default: dict[str, Value] = {}
+        self.written: dict[str, tuple[int, str | None]] = {}
+        self.file = "mkdocs.yml"
+
+    def pre_validation(self, config: Config, key_name: str) -> None:
+        path = config.config_file_path
+        if path:
+            self.file = os.path.basename(path)
+            self.written = _written_values(path)
 
     def run_validation(self, value: object) -> dict[str, Value]:
         if not isinstance(value, dict):
             raise ValidationError("expected a mapping of placeholder variables to values")
-        try:
-            return {str(name): read_value(str(name), item) for name, item in value.items()}
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
+        values = {}
+        for name, item in value.items():
+            line, text = self.written.get(str(name), (0, None))
+            try:
+                values[str(name)] = read_value(str(name), item, text)
+            except ValueError as error:
+                where = f" (line {line} of {self.file})" if line else ""
+                raise ValidationError(f"{error}{where}") from None
+        return values
+
+
+def _written_values(path: str) -> dict[str, tuple[int, str | None]]:
+    """The line and text of each test value under the runbook plugin's `values:` in the YAML
+    file at `path`, as written (YAML reads `1.10` as 1.1); none when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            root = yaml.compose(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError):
+        return {}
+    plugins = _entry(root, "plugins")
+    items = plugins.value if isinstance(plugins, yaml.SequenceNode) else [plugins]
+    for item in items:
+        values = _entry(_entry(item, "runbook"), "values")
+        if isinstance(values, yaml.MappingNode):
+            return {
+                str(name.value): (
+                    name.start_mark.line + 1,
+                    scalar.value if isinstance(scalar, yaml.ScalarNode) else None,
+                )
+                for name, scalar in values.value
+            }
+    return {}
+
+
+def _entry(node: object, key: str) -> yaml.Node | None:
+    """The value of `key` in a YAML mapping node, if it is one and has it."""
+    if isinstance(node, yaml.MappingNode):
+        return next((value for name, value in node.value if name.value == key), None)
+    return None
 
 
 class States(c.BaseConfigOption[dict[str, str]]):
