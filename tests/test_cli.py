@@ -281,6 +281,53 @@ def test_bad_options_name_the_option(
     assert option in err
 
 
+def test_a_site_without_superfences_is_bad_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The runbook reads fences as SuperFences does: a site without it is an error on the line
+    of `markdown_extensions`, not a traceback."""
+    write_site(tmp_path, {"p.md": "# P\n"}, "site_name: S\nmarkdown_extensions: [footnotes]\n")
+    status, out, err = run(capsys, "list", cwd=tmp_path)
+    assert (status, out) == (2, "")
+    assert err == (
+        "mkdocs.yml:2: runbook: runbook reads code blocks as pymdownx.superfences does: add "
+        "`pymdownx.superfences` to `markdown_extensions`\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("links", "named"),
+    [
+        pytest.param({"a/up": ".."}, "docs/a/up is a symbolic link to docs,", id="one-loop"),
+        pytest.param(
+            {"a/up": "..", "b/up": ".."},
+            "docs/a/up is a symbolic link to docs,",
+            id="two-loops-mkdocs-walks-exponentially",
+        ),
+        pytest.param({"up": ".."}, "docs/up is a symbolic link to .,", id="through-the-parent"),
+    ],
+)
+def test_symlink_loops_in_the_docs_are_found_before_mkdocs_walks_them(
+    tmp_path: Path, links: dict[str, str], named: str
+) -> None:
+    """A link to a folder that holds it is an error, found at once, before MkDocs' own walk
+    (which takes exponential time with two loops) begins."""
+    write_site(tmp_path, {"p.md": page(command("echo x")), "a/q.md": "# Q\n", "b/r.md": "# R\n"})
+    for link, target in links.items():
+        (tmp_path / "docs" / link).symlink_to(target)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "runbook"), "list"],
+        cwd=tmp_path,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"mkdocs.yml:1: runbook: {named} a folder that holds it")
+
+
 def test_test_values_are_read_as_written(tmp_path: Path) -> None:
     """A value in `mkdocs.yml` is the scalar as written, whatever type YAML makes of it."""
     plugins = "plugins:\n  - runbook:\n      values:\n        MY_NUMBER: 007\n        MY_FLAG: on\n"

@@ -104,7 +104,7 @@ def superfences(md: markdown.Markdown) -> object:
             return preprocessor
     raise ValueError(
         "runbook reads code blocks as pymdownx.superfences does: add `pymdownx.superfences` to "
-        "markdown_extensions"
+        "`markdown_extensions`"
     )
 
 
