@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -116,6 +117,8 @@ def check_page(
     script = [_shown_as(step.code) for step in steps]
     if shown == script:
         return []
+    if sorted(shown) == sorted(script):  # the same blocks, in another order
+        return _moved(path, steps, _positions(script, shown))
     problems = []
     matcher = difflib.SequenceMatcher(None, script, shown, autojunk=False)
     for tag, first, last, start, end in matcher.get_opcodes():
@@ -141,3 +144,56 @@ def check_page(
                 )
             )
     return problems
+
+
+def _positions(script: Sequence[str], shown: Sequence[str]) -> list[int]:
+    """Where each block `shown` is in `script` (which holds the same blocks), in shown order."""
+    places: dict[str, deque[int]] = {}
+    for index, text in enumerate(script):
+        places.setdefault(text, deque()).append(index)
+    return [places[text].popleft() for text in shown]
+
+
+def _moved(path: str, steps: Sequence[Step], order: list[int]) -> list[SourceError]:
+    """Blame the blocks the page shows out of its source's order: the fewest that, put back,
+    leave the rest in order (those not in a longest increasing run of `order`)."""
+    in_place = _longest_increasing(order)
+    problems = []
+    for at, index in enumerate(order):
+        if index in in_place:
+            continue
+        where = (
+            f"after the block of line {steps[order[at - 1]].line}"
+            if at
+            else f"first, before the block of line {steps[order[1]].line}"
+        )
+        problems.append(
+            SourceError(
+                steps[index].line,
+                f"the rendered page shows this command block elsewhere than its source has it "
+                f"({where}; a footnote's block, say, shows at the bottom of the page): a reader "
+                "runs the commands in the order the page shows them; move the block where it "
+                "shows",
+                path,
+            )
+        )
+    return sorted(problems, key=lambda problem: problem.line)
+
+
+def _longest_increasing(values: Sequence[int]) -> set[int]:
+    """The values of a longest increasing subsequence of `values`: of those, the one that keeps
+    the earliest values, since a block shown out of order (a footnote's) shows later than its
+    place. Quadratic, and only run on a page that shows its blocks out of order."""
+    count = len(values)
+    longest = [1] * count  # the longest increasing run that starts at each index
+    for index in range(count - 1, -1, -1):
+        for after in range(index + 1, count):
+            if values[after] > values[index]:
+                longest[index] = max(longest[index], longest[after] + 1)
+    kept: set[int] = set()
+    need, last = max(longest, default=0), -1
+    for index, value in enumerate(values):
+        if need and longest[index] == need and value > last:
+            kept.add(value)
+            need, last = need - 1, value
+    return kept
