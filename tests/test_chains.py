@@ -90,6 +90,27 @@ def test_an_earlier_pages_failure_is_reported_as_such(guide: Callable[..., Guide
             id="unknown-state",
         ),
         pytest.param(
+            {"a.md": starts("chapter-7", command("true"))},
+            "a.md:3",
+            "start: chapter-7 is neither a page of the site nor a named state (states: "
+            "chapter-6); did you mean start: chapter-6?",
+            id="close-to-a-state",
+        ),
+        pytest.param(
+            {"a.md": starts("guide/setup.md", command("true")), "guide/set-up.md": "# S\n"},
+            "a.md:3",
+            "start: guide/setup.md is neither a page of the site nor a named state (states: "
+            "chapter-6); did you mean start: guide/set-up.md?",
+            id="close-to-a-page",
+        ),
+        pytest.param(
+            {"a.md": starts("docs/guide/b.md", command("true")), "guide/b.md": "# B\n"},
+            "a.md:3",
+            "start: docs/guide/b.md is neither a page of the site nor a named state (states: "
+            "chapter-6); a page is named by its path under the docs folder: start: guide/b.md",
+            id="docs-folder-in-the-path",
+        ),
+        pytest.param(
             {
                 "a.md": page(command("true")),
                 "b.md": starts("a.md", command("true", directive="take-over")),

@@ -93,6 +93,28 @@ def test_list_shows_pages_variants_steps_and_placeholders(
 
 
 @pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        pytest.param(
+            [],
+            "runbook: the script of variant 'GitHub', the first; the others: 'GitLab' (choose "
+            "one with --variant)\n",
+            id="no-variant",
+        ),
+        pytest.param(["--variant", "GitLab"], "", id="a-variant"),
+    ],
+)
+def test_script_says_which_variant_it_printed(
+    capsys: pytest.CaptureFixture[str], tabs_site: Path, args: list[str], said: str
+) -> None:
+    """On a page with tabs, `runbook script` without `--variant` says on stderr which variant
+    it printed, and which others there are; stdout stays the script alone."""
+    status, out, err = run(capsys, "script", "docs/tabs.md", *args, cwd=tabs_site)
+    assert (status, err) == (0, said)
+    assert out.startswith("#!/usr/bin/env bash\n")
+
+
+@pytest.mark.parametrize(
     ("variant", "present", "absent"),
     [
         pytest.param(None, "gh repo create", "glab", id="first-by-default"),

@@ -97,7 +97,15 @@ def print_script(site: Site, page: str, variant: str | None, take_over: bool) ->
         raise SourceError(1, "no steps: no block of this page is a command to run", runbook.path)
     if take_over and not runbook.take_over:
         raise SourceError(1, "no take-over steps: the page has one path only", runbook.path)
-    sys.stdout.write(render_script(runbook, runbook.variant(variant), take_over))
+    chosen = runbook.variant(variant)
+    if variant is None and len(runbook.variants) > 1:
+        others = ", ".join(repr(v.name) for v in runbook.variants[1:])
+        print(
+            f"runbook: the script of variant {chosen.name!r}, the first; the others: {others} "
+            "(choose one with --variant)",
+            file=sys.stderr,
+        )
+    sys.stdout.write(render_script(runbook, chosen, take_over))
     return 0
 
 

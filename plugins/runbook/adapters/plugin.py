@@ -26,7 +26,7 @@ from runbook.reading.syntax import StepCheck
 from runbook.reading.variants import Variant
 from runbook.replaying.script import render_script, script_name
 from runbook.replaying.session import start_errors
-from runbook.replaying.states import StateError, bundle_name, make_bundle
+from runbook.replaying.states import StateError, bundle_name, make_bundle, unknown_state
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -157,7 +157,22 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
     def check(self) -> None:
         """Add the errors found across pages: each page's start, and each step's bash."""
         runbooks = {path: reading.runbook for path, reading in self.pages.items()}
-        for error in start_errors(runbooks, self.page_names, self.config):
+        # A start that names nothing is reported here, where the pages are known, with a hint.
+        unknown = {
+            path: start
+            for path, runbook in runbooks.items()
+            if (start := runbook.settings.start) is not None
+            and start.name not in self.page_names
+            and start.name not in self.config.states
+        }
+        for path, start in unknown.items():
+            self.pages[path].errors.append(
+                unknown_state(
+                    path, start.line, start.name, sorted(self.config.states), self.page_names
+                )
+            )
+        known = {path: runbook for path, runbook in runbooks.items() if path not in unknown}
+        for error in start_errors(known, self.page_names, self.config):
             self.pages[error.path].errors.append(error)
         for path, reading in self.pages.items():
             start = reading.runbook.settings.start

@@ -8,12 +8,14 @@ and git packs the same objects the same way).
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 from runbook.errors import SourceError
@@ -92,10 +94,23 @@ def make_bundle(name: str, script: Path, cache: Path | None = None) -> bytes | N
     return data
 
 
-def unknown_state(path: str, line: int, name: str, known: list[str]) -> SourceError:
+def unknown_state(
+    path: str, line: int, name: str, known: list[str], pages: Collection[str] = ()
+) -> SourceError:
+    """The error of a `start:` that names neither a page of `pages` nor a state of `known`,
+    suggesting what the author may have meant."""
     names = ", ".join(known) or "none in mkdocs.yml"
+    hint = ""
+    parts = name.replace("\\", "/").split("/")
+    under = next(
+        ("/".join(parts[n:]) for n in range(1, len(parts)) if "/".join(parts[n:]) in pages), None
+    )
+    if under is not None:
+        hint = f"; a page is named by its path under the docs folder: start: {under}"
+    elif close := difflib.get_close_matches(name, [*pages, *known], n=1, cutoff=0.6):
+        hint = f"; did you mean start: {close[0]}?"
     return SourceError(
         line,
-        f"start: {name} is neither a page of the site nor a named state (states: {names})",
+        f"start: {name} is neither a page of the site nor a named state (states: {names}){hint}",
         path,
     )
