@@ -13,6 +13,7 @@ import pytest
 from conftest import Guide
 from helpers import CHAPTER, PROJECT, command, mkdocs_yml, page, write_site
 from runbook.adapters.cli import main
+from runbook.adapters.site import load_site
 from runbook.replaying.script import render_script
 
 TABBED = page(
@@ -89,6 +90,28 @@ def test_list_shows_pages_variants_steps_and_placeholders(
         "  step tabs.md:11 [in GitLab]  glab repo create <my project name>\n"
         "  step tabs.md:17  git push\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        pytest.param(
+            [],
+            "runbook: the script of variant 'GitHub', the first; the others: 'GitLab' (choose "
+            "one with --variant)\n",
+            id="no-variant",
+        ),
+        pytest.param(["--variant", "GitLab"], "", id="a-variant"),
+    ],
+)
+def test_script_says_which_variant_it_printed(
+    capsys: pytest.CaptureFixture[str], tabs_site: Path, args: list[str], said: str
+) -> None:
+    """On a page with tabs, `runbook script` without `--variant` says on stderr which variant
+    it printed, and which others there are; stdout stays the script alone."""
+    status, out, err = run(capsys, "script", "docs/tabs.md", *args, cwd=tabs_site)
+    assert (status, err) == (0, said)
+    assert out.startswith("#!/usr/bin/env bash\n")
 
 
 @pytest.mark.parametrize(
@@ -259,7 +282,13 @@ def test_bad_input_exits_2_naming_the_place(
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("script_dir", "../out"), ("script_dir", "/srv/out"), ("title", "'(x'")],
+    [
+        ("script_dir", "../out"),
+        ("script_dir", "/srv/out"),
+        ("title", "'(x'"),
+        ("languages", "[sh, zsh]"),
+        ("values", "{MY_THING: ''}"),
+    ],
 )
 def test_bad_options_name_the_option(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, option: str, value: str
@@ -274,12 +303,66 @@ def test_bad_options_name_the_option(
     assert option in err
 
 
+def test_a_site_without_superfences_is_bad_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The runbook reads fences as SuperFences does: a site without it is an error on the line
+    of `markdown_extensions`, not a traceback."""
+    write_site(tmp_path, {"p.md": "# P\n"}, "site_name: S\nmarkdown_extensions: [footnotes]\n")
+    status, out, err = run(capsys, "list", cwd=tmp_path)
+    assert (status, out) == (2, "")
+    assert err == (
+        "mkdocs.yml:2: runbook: runbook reads code blocks as pymdownx.superfences does: add "
+        "`pymdownx.superfences` to `markdown_extensions`\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("links", "named"),
+    [
+        pytest.param({"a/up": ".."}, "docs/a/up is a symbolic link to docs,", id="one-loop"),
+        pytest.param(
+            {"a/up": "..", "b/up": ".."},
+            "docs/a/up is a symbolic link to docs,",
+            id="two-loops-mkdocs-walks-exponentially",
+        ),
+        pytest.param({"up": ".."}, "docs/up is a symbolic link to .,", id="through-the-parent"),
+    ],
+)
+def test_symlink_loops_in_the_docs_are_found_before_mkdocs_walks_them(
+    tmp_path: Path, links: dict[str, str], named: str
+) -> None:
+    """A link to a folder that holds it is an error, found at once, before MkDocs' own walk
+    (which takes exponential time with two loops) begins."""
+    write_site(tmp_path, {"p.md": page(command("echo x")), "a/q.md": "# Q\n", "b/r.md": "# R\n"})
+    for link, target in links.items():
+        (tmp_path / "docs" / link).symlink_to(target)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "runbook"), "list"],
+        cwd=tmp_path,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"mkdocs.yml:1: runbook: {named} a folder that holds it")
+
+
+def test_test_values_are_read_as_written(tmp_path: Path) -> None:
+    """A value in `mkdocs.yml` is the scalar as written, whatever type YAML makes of it."""
+    plugins = "plugins:\n  - runbook:\n      values:\n        MY_NUMBER: 007\n        MY_FLAG: on\n"
+    config = write_site(tmp_path, {}, mkdocs_yml(plugins))
+    assert load_site(config).plugin.config.values == {"MY_NUMBER": "007", "MY_FLAG": "on"}
+
+
 def test_replay_passes_with_a_report(capsys: pytest.CaptureFixture[str]) -> None:
     """`runbook replay` replays the chapter as the tests do; its report names each step."""
     status, out, err = run(capsys, "replay", f"docs/{CHAPTER}", "--take-over")
     assert status == 0, out + err
     assert out.startswith(f"{CHAPTER} on the take-over path: all 4 steps passed")
-    assert f"runbook: running {CHAPTER}:" in err  # progress while it runs
+    assert f"] running {CHAPTER}:" in err  # progress while it runs, with the time it took
 
 
 def test_replay_of_a_failing_page_exits_1(

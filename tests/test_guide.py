@@ -79,3 +79,13 @@ def test_the_stand_ins_are_what_tests_wheels_makes(tmp_path: Path) -> None:
     for made in make_guide_stand_ins(tmp_path):
         kept = GUIDE / made.relative_to(tmp_path)
         assert kept.read_bytes() == made.read_bytes(), kept
+
+
+def test_the_whole_chain_script_of_the_last_page_replays(guide_site: Guide) -> None:
+    """The script a reader who joins at the last page runs, from the start of its chain, holds
+    every page's steps in order, and replays green."""
+    session = guide_site.session()
+    with session.replay("serve-the-model.md", whole=True) as replayed:
+        assert_replayed(replayed)
+        pages = [step.path for step in replayed.steps]
+        assert list(dict.fromkeys(pages)) == PAGES

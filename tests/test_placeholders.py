@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 
 from runbook.errors import SourceError
-from runbook.reading.placeholders import (
-    Placeholder,
-    reserved,
-    substitute,
-    unfinished,
-    variable_name,
-)
+from runbook.reading.placeholders import Placeholder, name_problem, substitute, variable_name
+from runbook.reading.quoting import unfinished
 
 MARKERS = frozenset({"docker_image"})
 
@@ -44,8 +39,8 @@ def test_variable_name(text: str, name: str) -> None:
             "git clone <your git repository url>", ["YOUR_GIT_REPOSITORY_URL"], id="words"
         ),
         pytest.param("cd <my_git_repository_url>", ["MY_GIT_REPOSITORY_URL"], id="underscored"),
-        pytest.param("curl http://<EXTERNAL-IP>/", ["EXTERNAL_IP"], id="hyphenated-capitals"),
-        pytest.param("echo <a b> <c d> <a b>", ["A_B", "C_D", "A_B"], id="each-use"),
+        pytest.param("curl http://<THE-EXTERNAL-IP>/", ["THE_EXTERNAL_IP"], id="capitals"),
+        pytest.param("echo <a b> <the d> <a b>", ["A_B", "THE_D", "A_B"], id="each-use"),
         pytest.param("echo --url=<my url>", ["MY_URL"], id="after-equals"),
         pytest.param("if [ 1 -lt 2 ]; then echo <a b>; fi", ["A_B"], id="after-a-test"),
         pytest.param("ls <path>", [], id="one-word"),
@@ -69,61 +64,71 @@ def test_placeholders_found(code: str, names: list[str]) -> None:
 
 def test_placeholder_lines() -> None:
     """A placeholder knows the page line it is on, counted from the code's first line."""
-    _, found = substitute("echo one\necho <my value>\n\necho '<other value>'", first_line=10)
+    _, found = substitute("echo one\necho <my value>\n\necho '<your other value>'", first_line=10)
     assert found == [
         Placeholder("my value", "MY_VALUE", 11),
-        Placeholder("other value", "OTHER_VALUE", 13),
+        Placeholder("your other value", "YOUR_OTHER_VALUE", 13),
     ]
 
 
-SHELL = "which the shell or git relies on"
-
-
-def read_by(program: str) -> str:
-    return f"which {program} read(s) from the environment: every step would see it"
-
-
 @pytest.mark.parametrize(
-    ("name", "why"),
+    ("text", "problem"),
     [
-        *(pytest.param(name, SHELL, id=name) for name in ("PATH", "HOME", "IFS", "TMPDIR")),
-        *(pytest.param(name, SHELL, id=name) for name in ("GIT_DIR", "BASH_ENV", "BASHOPTS")),
-        pytest.param("PIP_INDEX_URL", read_by("pip"), id="pip"),
-        pytest.param("AWS_REGION", read_by("the AWS CLI and SDKs"), id="aws"),
-        pytest.param("KUBECONFIG", read_by("kubectl"), id="kubectl"),
-        pytest.param("HF_TOKEN", read_by("Hugging Face's libraries"), id="hf"),
-        pytest.param("GITHUB_TOKEN", read_by("the GitHub CLI"), id="gh"),
-        pytest.param("MY_VALUE", None, id="free"),
-        pytest.param("PATH_TO_DATA", None, id="PATH-as-a-word-is-free"),
-        pytest.param("YOUR_GIT_REPOSITORY_URL", None, id="GIT-as-a-word-is-free"),
+        *(
+            pytest.param(text, None, id=text)
+            for text in (
+                "my value",
+                "your git repository url",
+                "My_Bucket_Name",
+                "our-team-name",
+                "the_name_of_the_new_branch",
+                "a b",
+                "an API key",
+                "MY-EXTERNAL-IP",
+            )
+        ),
+        pytest.param("openai api key", "<my openai api key>", id="openai"),
+        pytest.param("kaggle_key", "<my_kaggle_key>", id="kaggle"),
+        pytest.param("ssl-cert-dir", "<my-ssl-cert-dir>", id="ssl"),
+        pytest.param("python version", "<my python version>", id="python"),
+        pytest.param("EXTERNAL-IP", "<MY-EXTERNAL-IP>", id="capitals"),
+        pytest.param("mysql pwd", "<my mysql pwd>", id="my-inside-a-word"),
+        pytest.param("git dir", "<my git dir>", id="git"),
+        pytest.param("path to data", "<my path to data>", id="path"),
     ],
 )
-def test_reserved_names(name: str, why: str | None) -> None:
-    """A name the shell, git or a program reads is reserved, saying who reads it."""
-    assert reserved(name) == why
+def test_a_placeholder_says_whose_value_it_is(text: str, problem: str | None) -> None:
+    """A placeholder's first word says whose value it is: programs name the variables they read
+    after themselves (OPENAI_API_KEY, PATH), never after an owner, so none reads its variable."""
+    if problem is None:
+        assert name_problem(text) is None
+    else:
+        said = name_problem(text)
+        assert said is not None
+        assert said.startswith(f"placeholder <{text}> would set {variable_name(text)}, a name")
+        assert said.endswith(f"(my, your, our, the, a, an), such as {problem}")
 
 
 @pytest.mark.parametrize("template", ["echo {}", "echo '{}'", "cat <<EOF\n{}\nEOF"])
 @pytest.mark.parametrize(
-    ("text", "name", "why"),
+    ("text", "name"),
     [
-        pytest.param("<git dir>", "GIT_DIR", SHELL, id="git"),
-        pytest.param("<bash env>", "BASH_ENV", SHELL, id="bash"),
-        pytest.param("<runbook step>", "RUNBOOK_STEP", SHELL, id="the-script-own"),
-        pytest.param("<pip index url>", "PIP_INDEX_URL", read_by("pip"), id="pip"),
-        pytest.param("<aws region>", "AWS_REGION", read_by("the AWS CLI and SDKs"), id="aws"),
-        pytest.param("<hf token>", "HF_TOKEN", read_by("Hugging Face's libraries"), id="hf"),
-        pytest.param("<github token>", "GITHUB_TOKEN", read_by("the GitHub CLI"), id="gh"),
+        pytest.param("<git dir>", "GIT_DIR", id="git"),
+        pytest.param("<runbook step>", "RUNBOOK_STEP", id="the-script-own"),
+        pytest.param("<pip index url>", "PIP_INDEX_URL", id="pip"),
+        pytest.param("<openai api key>", "OPENAI_API_KEY", id="openai"),
+        pytest.param("<kaggle key>", "KAGGLE_KEY", id="kaggle"),
+        pytest.param("<ssl cert dir>", "SSL_CERT_DIR", id="ssl"),
     ],
 )
-def test_reserved_placeholder_is_an_error_at_its_line(
-    template: str, text: str, name: str, why: str
+def test_a_placeholder_programs_may_read_is_an_error_at_its_line(
+    template: str, text: str, name: str
 ) -> None:
-    """A placeholder that would set a variable in use is refused at its line, saying which."""
+    """A placeholder whose variable a program may read is refused at its line, saying which."""
     with pytest.raises(SourceError) as raised:
         substitute("true\n" + template.format(text), first_line=7)
     assert raised.value.line == 8 + template.count("\n", 0, template.index("{}"))
-    assert raised.value.message == f"placeholder {text} would set {name}, {why}"
+    assert raised.value.message.startswith(f"placeholder {text} would set {name}, a name")
 
 
 @pytest.mark.parametrize(
@@ -202,6 +207,67 @@ def test_a_value_is_data_in_every_context(
     assert (result.returncode, result.stdout) == (0, expected.format(v=value)), result.stderr
     assert not (tmp_path / "pwned").exists()
     assert (home / "keep").exists()
+
+
+@pytest.mark.parametrize(
+    ("code", "where"),
+    [
+        pytest.param("echo $(( <my num> + 1 ))", "an arithmetic expression $(( ))", id="dollar"),
+        pytest.param('echo "$(( <my num> ))"', "an arithmetic expression $(( ))", id="quoted"),
+        pytest.param("(( <my num> > 0 ))", "an arithmetic expression (( ))", id="double-paren"),
+        pytest.param("for (( i = 0; i < <my num>; i++ )); do :; done", "(( ))", id="for"),
+        pytest.param("echo $(( $(echo '<my num>') ))", "$(( ))", id="substitution-inside"),
+        pytest.param("[[ <my num> -gt 0 ]]", "a [[ ]] test that compares", id="test-before"),
+        pytest.param('[[ 1 -le "<my num>" ]] && echo', "a [[ ]] test", id="test-after"),
+        pytest.param('let "n = <my num>"', "a let", id="let"),
+        pytest.param("declare -i n=<my num>", "an assignment to an integer", id="declare-i"),
+        pytest.param("a[<my num>]=1", "an array subscript", id="subscript"),
+        pytest.param("x=1; a[<my num>]=1", "an array subscript", id="subscript-after-semicolon"),
+        pytest.param("echo $[<my num> + 1]", "an array subscript", id="old-arithmetic"),
+        pytest.param('echo "${a[<my num>]}"', "the subscript or offset", id="expanded-subscript"),
+        pytest.param('echo "${s:<my num>}"', "the subscript or offset", id="offset"),
+        pytest.param('echo "${s:0:<my num>}"', "the subscript or offset", id="length"),
+    ],
+)
+def test_placeholders_in_arithmetic_are_refused(code: str, where: str) -> None:
+    """bash evaluates arithmetic, subscripts included, whatever the quoting: a value there
+    would run as code, so a placeholder there is refused at its line, saying where it is."""
+    with pytest.raises(SourceError) as raised:
+        substitute("true\n" + code, first_line=4)
+    assert raised.value.line == 5
+    assert where in raised.value.message
+    assert "n=<my number>; [[ $n =~ ^[0-9]+$ ]]" in raised.value.message
+
+
+ARITHMETIC_VALUE = "x[$(touch pwned)0]"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param('[ "<my num>" -gt 0 ] || true', id="single-bracket-test"),
+        pytest.param("test <my num> -eq 1 || true", id="test-builtin"),
+        pytest.param("printf '%d' <my num> || true", id="printf"),
+        pytest.param('echo "${s:-<my num>}"', id="default-value"),
+        pytest.param("[[ <my num> == x* ]] || true", id="string-test"),
+        pytest.param("echo $(( 1 + 1 )) <my num>", id="after-arithmetic"),
+        pytest.param("echo ${#s} <my num>", id="after-length"),
+    ],
+)
+def test_placeholders_beside_arithmetic_are_data(code: str, tmp_path: Path) -> None:
+    """Where bash does not evaluate a value as arithmetic, a placeholder is bound, and a value
+    written to run code runs nothing."""
+    script, found = substitute(code)
+    assert [p.name for p in found] == ["MY_NUM"]
+    subprocess.run(
+        ["bash", "-c", f"s=abc\n{script}"],
+        cwd=tmp_path,
+        env={**os.environ, "MY_NUM": ARITHMETIC_VALUE},
+        capture_output=True,
+        check=False,
+        timeout=30,
+    )
+    assert not (tmp_path / "pwned").exists()
 
 
 @pytest.mark.parametrize(

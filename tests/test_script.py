@@ -266,9 +266,12 @@ def test_header(
             id="placeholder",
         ),
         pytest.param(
-            [command("echo <used value>"), command("echo <skipped value>", directive='skip="x"')],
-            ["runbook_missing+=('USED_VALUE"],
-            ["runbook_missing+=('SKIPPED_VALUE", "SKIPPED_VALUE="],
+            [
+                command("echo <my used value>"),
+                command("echo <my skipped value>", directive='skip="x"'),
+            ],
+            ["runbook_missing+=('MY_USED_VALUE"],
+            ["runbook_missing+=('MY_SKIPPED_VALUE", "MY_SKIPPED_VALUE="],
             id="skipped-step-needs-no-value",
         ),
     ],

@@ -18,7 +18,16 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
 from conftest import Guide, assert_replayed, build_site, read_guide
-from helpers import CHAPTER, PROJECT, RUNBOOK_PLUGIN, TITLE, command, mkdocs_yml, page
+from helpers import (
+    CHAPTER,
+    PROJECT,
+    RUNBOOK_PLUGIN,
+    TITLE,
+    command,
+    mkdocs_yml,
+    page,
+    write_site,
+)
 from runbook.replaying.script import render_script, script_name
 from runbook.replaying.states import make_bundle
 
@@ -438,3 +447,16 @@ def test_a_new_page_needs_no_registering(tmp_path: Path) -> None:
     for variant in ("github", "gitlab"):
         assert_replayed(made.replay("a-new-page.md", variant))
         made.stack.close()
+
+
+def test_a_symlink_loop_in_the_docs_stops_the_build(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A link to a folder that holds it stops the build before MkDocs walks it, naming it."""
+    config = write_site(tmp_path, {"p.md": page(command("echo x")), "a/q.md": "# Q\n"})
+    (tmp_path / "docs" / "a" / "up").symlink_to("..")
+    with pytest.raises(Abort):
+        build_site(config, tmp_path / "site")
+    (said,) = warnings(caplog)
+    assert said.startswith("runbook: docs/a/up is a symbolic link to docs, a folder that holds")
+    assert not (tmp_path / "site").exists()

@@ -181,3 +181,23 @@ def test_export_refuses_a_command_on_a_page_without_steps(
         exported.stderr
     )
     assert not (copy / "runbooks").exists()
+
+
+def test_export_reads_attributes_as_browsers_do(
+    project: Path, zensical_site: Path, tmp_path: Path
+) -> None:
+    """A command block added by hand, its attributes in single quotes, after another attribute,
+    is a command block to `runbook export` as it is to a reader: the export writes nothing."""
+    copy = site_copy(zensical_site, tmp_path)
+    home = copy / "index.html"
+    block = (
+        f"<div data-x='1' class='language-sh highlight'><span data-x=\"1\" class=\"filename\">"
+        f"{TITLE}</span><pre><code>touch by-hand</code></pre></div>"
+    )
+    home.write_text(home.read_text("utf-8").replace("</article>", block + "</article>"), "utf-8")
+    exported = run(str(BIN / "runbook"), "export", str(copy), cwd=project)
+    assert exported.returncode == 2
+    assert "index.md:1: the rendered page shows a command block the script does not hold" in (
+        exported.stderr
+    )
+    assert not (copy / "runbooks").exists()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -107,7 +106,15 @@ def print_script(site: Site, page: str, variant: str | None, take_over: bool) ->
         raise SourceError(1, "no steps: no block of this page is a command to run", runbook.path)
     if take_over and not runbook.take_over:
         raise SourceError(1, "no take-over steps: the page has one path only", runbook.path)
-    sys.stdout.write(render_script(runbook, runbook.variant(variant), take_over))
+    chosen = runbook.variant(variant)
+    if variant is None and len(runbook.variants) > 1:
+        others = ", ".join(repr(v.name) for v in runbook.variants[1:])
+        print(
+            f"runbook: the script of variant {chosen.name!r}, the first; the others: {others} "
+            "(choose one with --variant)",
+            file=sys.stderr,
+        )
+    sys.stdout.write(render_script(runbook, chosen, take_over))
     return 0
 
 
@@ -184,8 +191,8 @@ def replay_page(
         transport,  # type: ignore[arg-type]
         fresh=f"cli-{os.getpid()}-{time.time()}" if fresh else None,
         notify=progress.say,
+        clean=not keep,
     )
-    roots = site.settings.cache / "roots"
     try:
         with session.replay(uri, variant, take_over, progress=progress.event) as replayed:
             print(replayed.report())
@@ -199,9 +206,6 @@ def replay_page(
         return FAILED
     except _PageErrors:
         return BAD_INPUT
-    finally:
-        if not keep:
-            shutil.rmtree(roots, ignore_errors=True)
 
 
 class _Progress:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import yaml
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config, ValidationError
 
 from runbook.reading.outputs import OUTPUT_LANGUAGES, OUTPUT_PROSE
-from runbook.reading.selection import COMMAND_TITLE, SECOND_TERMINAL_TITLE, SHELL_LANGUAGES
+from runbook.reading.selection import (
+    COMMAND_TITLE,
+    OTHER_SHELLS,
+    SECOND_TERMINAL_TITLE,
+    SHELL_LANGUAGES,
+)
 from runbook.reading.settings import (
     Setup,
     SiteSettings,
@@ -42,6 +49,23 @@ class Pattern(c.Type[str]):
         return text
 
 
+class Languages(c.ListOfItems[str]):
+    """Languages of steps: bash runs every step, so no other shell's language is one."""
+
+    def __init__(self, default: list[str]) -> None:
+        super().__init__(c.Type(str), default=default)
+
+    def run_validation(self, value: object) -> list[str]:
+        languages = super().run_validation(value)
+        for language in languages:
+            if language.lower() in OTHER_SHELLS:
+                raise ValidationError(
+                    f"{language}: {OTHER_SHELLS[language.lower()]}, and the replay runs steps "
+                    "with bash, so such blocks cannot be steps (write them for bash, as sh)"
+                )
+        return languages
+
+
 class SiteFolder(c.Type[str]):
     """A folder inside the built site, given relative to it with `/`: no `..`, no absolute path."""
 
@@ -64,14 +88,57 @@ class Values(c.BaseConfigOption[dict[str, Value]]):
     def __init__(self) -> None:
         super().__init__()
         self.default: dict[str, Value] = {}
+        self.written: dict[str, tuple[int, str | None]] = {}
+        self.file = "mkdocs.yml"
+
+    def pre_validation(self, config: Config, key_name: str) -> None:
+        path = config.config_file_path
+        if path:
+            self.file = os.path.basename(path)
+            self.written = _written_values(path)
 
     def run_validation(self, value: object) -> dict[str, Value]:
         if not isinstance(value, dict):
             raise ValidationError("expected a mapping of placeholder variables to values")
-        try:
-            return {str(name): read_value(str(name), item) for name, item in value.items()}
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
+        values = {}
+        for name, item in value.items():
+            line, text = self.written.get(str(name), (0, None))
+            try:
+                values[str(name)] = read_value(str(name), item, text)
+            except ValueError as error:
+                where = f" (line {line} of {self.file})" if line else ""
+                raise ValidationError(f"{error}{where}") from None
+        return values
+
+
+def _written_values(path: str) -> dict[str, tuple[int, str | None]]:
+    """The line and text of each test value under the runbook plugin's `values:` in the YAML
+    file at `path`, as written (YAML reads `1.10` as 1.1); none when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            root = yaml.compose(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError):
+        return {}
+    plugins = _entry(root, "plugins")
+    items = plugins.value if isinstance(plugins, yaml.SequenceNode) else [plugins]
+    for item in items:
+        values = _entry(_entry(item, "runbook"), "values")
+        if isinstance(values, yaml.MappingNode):
+            return {
+                str(name.value): (
+                    name.start_mark.line + 1,
+                    scalar.value if isinstance(scalar, yaml.ScalarNode) else None,
+                )
+                for name, scalar in values.value
+            }
+    return {}
+
+
+def _entry(node: object, key: str) -> yaml.Node | None:
+    """The value of `key` in a YAML mapping node, if it is one and has it."""
+    if isinstance(node, yaml.MappingNode):
+        return next((value for name, value in node.value if name.value == key), None)
+    return None
 
 
 class States(c.BaseConfigOption[dict[str, str]]):
@@ -125,8 +192,8 @@ def _tools(value: object) -> list[str]:
 class RunbookConfig(Config):
     enabled = c.Type(bool, default=True)
     """Publish each page's scripts and download links; `false` turns the plugin off."""
-    languages = c.ListOfItems(c.Type(str), default=list(SHELL_LANGUAGES))
-    """Languages of the fenced blocks that can be steps."""
+    languages = Languages(default=list(SHELL_LANGUAGES))
+    """Languages of the fenced blocks that can be steps: languages bash reads as its own."""
     title = Pattern(default=COMMAND_TITLE)
     """Regular expression that the whole title of a step's block must match."""
     script_dir = SiteFolder(default="runbooks")

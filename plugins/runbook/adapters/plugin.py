@@ -15,6 +15,7 @@ from mkdocs.structure.files import File
 from mkdocs.utils import write_file
 
 from runbook.adapters.config import RunbookConfig
+from runbook.adapters.docs_folder import symlink_loops
 from runbook.errors import SourceError
 from runbook.reading.fences import FenceReader
 from runbook.reading.pages import PageReading, read_page
@@ -63,6 +64,14 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         """Read the options once per build, and follow each page's render."""
         if not self.config.enabled:
             return
+        loops = symlink_loops(config.docs_dir)
+        if loops:
+            link, target = loops[0]
+            raise PluginError(
+                f"runbook: {link} is a symbolic link to {target}, a folder that holds it: MkDocs "
+                "would walk through it again and again, finding a copy of each page each time; "
+                "remove the link or point it elsewhere"
+            )
         self.selection = selection_of(self.config)
         try:
             self.fence_reader = FenceReader.configured(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import Abort, ConfigurationError
+from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
@@ -170,9 +170,13 @@ def load_site(config_file: str | os.PathLike[str] = "mkdocs.yml") -> Site:
         plugin.load_config({}, config.config_file_path)
         config.plugins["runbook"] = plugin
     plugin.config.enabled = True  # the command line reads runbooks whether the site publishes them
-    config = config.plugins.on_config(config)
-    config.plugins.on_pre_build(config=config)
-    files = config.plugins.on_files(get_files(config), config=config)
+    try:
+        config = config.plugins.on_config(config)
+        config.plugins.on_pre_build(config=config)
+        files = config.plugins.on_files(get_files(config), config=config)
+    except PluginError as error:  # the site cannot be built as configured
+        message = str(error)
+        raise SiteError(f"{shown}:{_line(shown, message)}: {message}") from None
     set_exclusions(files, config)
     nav = get_navigation(files, config)
     config.plugins.on_nav(nav, config=config, files=files)
@@ -184,7 +188,7 @@ def _line(config_file: str, message: str) -> int:
     found = re.search(r"line (\d+)", message)
     if found is not None:
         return int(found[1])
-    keys = re.findall(r"'([\w-]+)'", message)
+    keys = re.findall(r"['`]([\w.-]+)['`]", message)
     try:
         lines = Path(config_file).read_text(encoding="utf-8").splitlines()
     except OSError:

@@ -23,6 +23,9 @@ import markdown
 from runbook.errors import SourceError
 
 DIRECTIVE = re.compile(r"<!--\s*runbook:(?P<text>.*?)-->\s*$")
+# What an author may have meant for a directive: `runbook` in any case, a colon or not.
+_LOOSE_DIRECTIVE = re.compile(r"<!--\s*(?P<word>runbook)\b(?P<space>\s*)(?P<colon>:?)", re.I)
+_DIRECTIVE_NAME = re.compile(r"\s*(?:skip|dir|fails|timeout|take-over|literal|placeholder)\b")
 _QUOTE_PREFIX = " >"
 # What Python-Markdown's `NormalizeWhitespace` changes: most pages have none of it.
 _NORMALIZED = re.compile(r"[\r\t\x02\x03]| \n")
@@ -103,7 +106,7 @@ def superfences(md: markdown.Markdown) -> object:
             return preprocessor
     raise ValueError(
         "runbook reads code blocks as pymdownx.superfences does: add `pymdownx.superfences` to "
-        "markdown_extensions"
+        "`markdown_extensions`"
     )
 
 
@@ -162,6 +165,33 @@ class FenceReader:
         return _Scan(self, lines).run()
 
 
+def _misread_directive(line: str, following: str) -> str | None:
+    """Say why a comment line that an author may have meant as a runbook directive is none,
+    or return None for a comment that is not about the runbook."""
+    found = _LOOSE_DIRECTIVE.match(line)
+    if found is None:
+        if line.strip() == "<!--" and re.match(r"runbook\s*:", following, re.I):
+            return (
+                "a runbook directive takes one line, and this one starts on the next: write "
+                '<!-- runbook: skip="why" --> on one line'
+            )
+        return None
+    rest = line[found.end() :]
+    if not found["colon"] and _DIRECTIVE_NAME.match(rest) is None:
+        return None  # a comment that only names the runbook
+    if found["word"] != "runbook" or found["space"] or not found["colon"]:
+        return (
+            f"this comment is no runbook directive: write it <!-- runbook: ... -->, in lower "
+            f"case, with a colon right after runbook (not {line[: found.end()].strip()!r})"
+        )
+    if "-->" not in rest:
+        return (
+            "a runbook directive takes one line: end it with --> on the line it starts on, "
+            'as in <!-- runbook: skip="why" -->'
+        )
+    return "nothing may follow a runbook directive's --> on its line: put it on a line of its own"
+
+
 class _Scan:
     """One pass over a page's normalised lines."""
 
@@ -200,8 +230,16 @@ class _Scan:
     def prose(self, number: int, prefix: str, body: str) -> None:
         """Take line `number`, outside fences: a runbook directive, or something else."""
         self.directive_unused()
-        if body.startswith("<!--") and (found := DIRECTIVE.match(body)) is not None:
+        if not body.startswith("<!--"):
+            return
+        found = DIRECTIVE.match(body)
+        if found is not None and "-->" not in found["text"]:
             self.directive = (number, found["text"].strip(), prefix)
+            return
+        following = self.lines[number].lstrip(_QUOTE_PREFIX) if number < len(self.lines) else ""
+        problem = _misread_directive(body, following)
+        if problem is not None:
+            self.errors.append(SourceError(number, problem))
 
     def directive_unused(self) -> None:
         if self.directive is not None:

@@ -29,13 +29,10 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
 
 from runbook.reading.fences import Headed, Header, Unread, superfences
-from runbook.reading.hidden import tags, visible
+from runbook.reading.hidden import concealed, tags, visible
 
 _PLACEHOLDER = re.compile(re.escape(HTML_PLACEHOLDER).replace("%s", r"([0-9]+)"))
 _SHORTCODE = re.compile(r":([\w+-]+):")
-# The icon sets Material ships: an icon-only tab is named after the icon, without its set.
-_ICON_SET = re.compile(r"^(?:material|simple|fontawesome-(?:brands|regular|solid)|octicons)-")
-_ICON_SIZE = re.compile(r"-(?:16|24)$")
 _CONTAINERS = frozenset(
     [
         "div",
@@ -106,6 +103,8 @@ class RenderedFence(Headed):
     tabs: tuple[Tab, ...] = ()
     # Placed, but hidden by HTML other than a plain comment: browsers may read it otherwise.
     doubtful: bool = False
+    # Placed, but hidden by an element (a `hidden` attribute, `display: none`, a <video>): why.
+    concealed_by: str | None = None
 
 
 @dataclass
@@ -115,6 +114,8 @@ class Rendering:
     source: str
     fences: list[RenderedFence] = field(default_factory=list)
     tab_sets: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # Each tab set's labels as the page writes them, icon shortcodes and all.
+    written_labels: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # The HTML the render made; each block it marks shown, its HTML shows (see `_Visible`),
     # in the order of `order` (by key): the page's order, which footnotes, say, may change.
     html: str | None = None
@@ -125,15 +126,9 @@ class Rendering:
 
 
 def tab_label(raw: str) -> str:
-    """Return a tab's label as compared across tab sets: icon shortcodes and spacing removed.
-
-    A label of icons only is named after its icons: `:simple-github:` is `github`.
-    """
-    label = " ".join(_SHORTCODE.sub(" ", raw).split())
-    if label:
-        return label
-    icons = [_ICON_SIZE.sub("", _ICON_SET.sub("", name)) for name in _SHORTCODE.findall(raw)]
-    return " ".join(icons) or " ".join(raw.split())
+    """Return a tab's label as Material compares it across tab sets: its text, without icons
+    (`:simple-github: GitHub` is `GitHub`), its spacing made single. Icons alone give ``."""
+    return " ".join(_SHORTCODE.sub(" ", raw).split())
 
 
 class Recorder(Extension, Unread):
@@ -150,6 +145,7 @@ class Recorder(Extension, Unread):
         md.preprocessors.register(_Source(md, rendering), "runbook_source", 1000)
         nonce = secrets.token_hex(8)
         _follow_superfences(md, rendering, nonce)
+        _follow_indented_code(md, rendering)
         labels: dict[Element, str] = {}
         # Tab labels are read before inline Markdown turns icon shortcodes into SVG.
         md.treeprocessors.register(_Labels(md, labels), "runbook_labels", 21)
@@ -215,6 +211,32 @@ def _follow_superfences(md: markdown.Markdown, rendering: Rendering, nonce: str)
     pre.process_nested_block = process_nested_block  # type: ignore[attr-defined]
 
 
+def _follow_indented_code(md: markdown.Markdown, rendering: Rendering) -> None:
+    """Note each fence an indented code block swallows: SuperFences gives it back as text."""
+    try:
+        code = md.parser.blockprocessors["code"]
+    except KeyError:
+        return
+    revert = getattr(code, "revert_greedy_fences", None)
+    if revert is None:
+        return  # indented code blocks are off, or not SuperFences' own
+
+    def revert_greedy_fences(block: str) -> str:
+        if "\x02" in block:
+            keys = {int(found[1]) for found in _PLACEHOLDER.finditer(block)}
+            for fence in rendering.fences:
+                if fence.key in keys:
+                    fence.doubtful = True
+                    fence.concealed_by = (
+                        "an indented code block, which shows its fence as text (it is indented "
+                        "four spaces more than the text before it: under a definition list "
+                        "without the def_list extension, say)"
+                    )
+        return revert(block)  # type: ignore[no-any-return]
+
+    code.revert_greedy_fences = revert_greedy_fences  # type: ignore[attr-defined]
+
+
 class _Labels(Treeprocessor):
     def __init__(self, md: markdown.Markdown, labels: dict[Element, str]) -> None:
         super().__init__(md)
@@ -255,18 +277,20 @@ class _Shown(Treeprocessor):
     def tab_set(self, element: Element, tabs: tuple[Tab, ...]) -> None:
         """Walk each tab of a tab set inside its own `Tab`; sets are numbered in page order."""
         group = len(self.rendering.tab_sets) + 1
-        labels: list[str] = []
+        written: list[str] = []
         blocks: list[Element] = []
         for child in element:
             kind = child.get("class", "")
             if child.tag == "label":  # the legacy layout: input, label, content, input, ...
-                labels.append(self._label(child))
+                written.append(self._written(child))
             elif kind == "tabbed-labels":
-                labels += [self._label(label) for label in child if label.tag == "label"]
+                written += [self._written(label) for label in child if label.tag == "label"]
             elif kind == "tabbed-content":
                 inner = [block for block in child if block.get("class") == "tabbed-block"]
                 blocks += inner or [child]
+        labels = [tab_label(label) for label in written]
         self.rendering.tab_sets[group] = tuple(labels)
+        self.rendering.written_labels[group] = tuple(written)
         # A tab set written by hand may have more labels or blocks: each block has its label,
         # or its place, and a block with no tab set markup around it is walked as it is.
         for index, block in enumerate(blocks):
@@ -276,8 +300,8 @@ class _Shown(Treeprocessor):
             if _uneven("".join(self.written.pop())):
                 self.rendering.tabs_unsure = True
 
-    def _label(self, label: Element) -> str:
-        return tab_label(self.labels.get(label, label.text or ""))
+    def _written(self, label: Element) -> str:
+        return self.labels.get(label, label.text or "")
 
     def text(self, text: str | None, tabs: tuple[Tab, ...]) -> None:
         if text and "\x02" in text:
@@ -335,15 +359,32 @@ class _Visible(Postprocessor):
         marks = {int(m[2]): m.start() for m in _MARKS.finditer(text) if m[1] == self.nonce}
         shown = visible(text)
         order = [int(key) for nonce, key in _MARKS.findall(shown.text) if nonce == self.nonce]
+        if spans := concealed(shown.text):
+            order = self.conceal(shown.text, spans, order)
         seen = set(order)
         for fence in self.rendering.fences:
             if fence.key not in marks:
                 continue  # a block the mark could not reach stays as placed
             hidden = fence.shown and fence.key not in seen
             fence.shown = fence.shown and fence.key in seen
-            fence.doubtful = hidden and shown.kind_at(marks[fence.key]) != "comment"
+            fence.doubtful = fence.concealed_by is not None or (
+                hidden and shown.kind_at(marks[fence.key]) != "comment"
+            )
         placed = {fence.key for fence in self.rendering.fences if fence.shown}
         self.rendering.order = tuple(key for key in order if key in placed)
         html = _MARKS.sub(lambda found: "" if found[1] == self.nonce else found[0], text)
         self.rendering.html = html.strip()
         return html
+
+    def conceal(self, shown: str, spans: list[tuple[int, int, str]], order: list[int]) -> list[int]:
+        """Note each block that an element of the `shown` HTML hides, and why; return `order`
+        without them."""
+        by_key = {fence.key: fence for fence in self.rendering.fences}
+        hidden = set()
+        for mark in _MARKS.finditer(shown):
+            fence = by_key.get(int(mark[2])) if mark[1] == self.nonce else None
+            why = next((why for start, end, why in spans if start <= mark.start() < end), None)
+            if fence is not None and why is not None:
+                fence.concealed_by = why
+                hidden.add(fence.key)
+        return [key for key in order if key not in hidden]

@@ -1,8 +1,8 @@
 """Which blocks of a page are steps: a shell language, and the guide's title for commands (or
 for commands in a second terminal).
 
-A block a reader would take for a step that is not one (another language, a title that differs
-only in case or punctuation) is a near miss: an error, not a silent skip.
+A block a reader would take for a step that is not one (another language, a title a letter or
+two away from a step's, see `titles.py`) is a near miss: an error, not a silent skip.
 """
 
 from __future__ import annotations
@@ -12,10 +12,31 @@ import re
 from dataclasses import dataclass
 
 from runbook.reading.outputs import OUTPUT_LANGUAGES, OUTPUT_PROSE
+from runbook.reading.titles import Title, missed_title
 
-SHELL_LANGUAGES = ("sh", "bash", "shell", "zsh")
+# The replay runs every step with bash: a step's language is one bash reads as its own.
+SHELL_LANGUAGES = ("sh", "bash", "shell")
+# Shells whose code bash reads otherwise, with what differs: their blocks are never steps.
+OTHER_SHELLS = {
+    "zsh": "zsh reads code otherwise than bash (a glob in `pip install dvc[s3]`, arrays from 1)",
+    "fish": "fish is no POSIX shell",
+    "csh": "csh is no POSIX shell",
+    "tcsh": "tcsh is no POSIX shell",
+    "ksh": "ksh reads code otherwise than bash",
+    "powershell": "PowerShell is no POSIX shell",
+    "pwsh": "PowerShell is no POSIX shell",
+    "ps1": "PowerShell is no POSIX shell",
+    "bat": "cmd.exe is no POSIX shell",
+    "cmd": "cmd.exe is no POSIX shell",
+    "nushell": "Nushell is no POSIX shell",
+}
 COMMAND_TITLE = r"Execute the following command\(s\) in a terminal"
 SECOND_TERMINAL_TITLE = r"Execute the following command\(s\) in a (?:second|separate) terminal"
+# What a reader reads of the default second terminal's title, for near misses.
+_SECOND_TEXTS = (
+    "Execute the following command(s) in a second terminal",
+    "Execute the following command(s) in a separate terminal",
+)
 
 
 @dataclass(frozen=True)
@@ -34,22 +55,22 @@ class Selection:
         return re.compile(self.title)
 
     @functools.cached_property
-    def output_pattern(self) -> re.Pattern[str]:
-        return re.compile(self.output_prose)
-
-    @functools.cached_property
     def _second_title(self) -> re.Pattern[str]:
         return re.compile(self.second_title)
 
     @functools.cached_property
-    def _loose_titles(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(t, re.IGNORECASE) for t in (self.title, self.second_title))
+    def output_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.output_prose)
 
     @functools.cached_property
-    def _title_letters(self) -> str | None:
-        """The command title's letters and digits, when the title pattern is plain text."""
-        text = re.sub(r"\\(.)", r"\1", self.title)
-        return _letters(text) if self._title.fullmatch(text) else None
+    def titles(self) -> tuple[Title, ...]:
+        """The titles a step's block may have, each with the plain text a reader reads: a block
+        whose title comes near one of them is a near miss."""
+        if self.second_title == SECOND_TERMINAL_TITLE:
+            second = tuple(Title(self.second_title, text) for text in _SECOND_TEXTS)
+        else:
+            second = (Title.of(self.second_title),)
+        return (Title.of(self.title), *second)
 
     def selects(self, lang: str, title: str | None) -> bool:
         return self.terminal(lang, title) is not None
@@ -58,39 +79,34 @@ class Selection:
         """The terminal a step's block runs in: 1, 2 for a second terminal; None for no step."""
         if lang not in self.languages or title is None:
             return None
+        return self._terminal(title)
+
+    def _terminal(self, title: str) -> int | None:
         if self._title.fullmatch(title) is not None:
             return 1
         if self._second_title.fullmatch(title) is not None:
             return 2
         return None
 
-    def looks_like(self, title: str) -> bool:
-        """Whether a reader would read `title` as the command title: the same words, whatever
-        their case, spacing or punctuation."""
-        spaced = " ".join(title.split())
-        if any(loose.fullmatch(spaced) is not None for loose in self._loose_titles):
-            return True
-        return self._title_letters is not None and _letters(title) == self._title_letters
-
     def near_miss(self, lang: str, title: str | None) -> str | None:
         """Say why a block a reader would take for a step is not one; None if no reader would."""
-        if title is None or not self.looks_like(title):
+        if title is None:
+            return None
+        exact = self._terminal(title) is not None
+        missed = None if exact else missed_title(title, self.titles)
+        if missed is None and not exact:
             return None
         miss = "this block looks like a command but does not run: "
         if lang not in self.languages and lang.lower() in self.languages:
             return miss + f"write its language {lang!r} as {lang.lower()!r}"
+        if lang.lower() in OTHER_SHELLS and lang not in self.languages:
+            return miss + (
+                f"{OTHER_SHELLS[lang.lower()]}, and the replay runs steps with bash: write it "
+                'for bash, as an `sh` block, or mark it skip="why" if it must not run'
+            )
         if lang not in self.languages:
             return miss + (
                 f"its language {lang or '(none)'} is no shell's ({', '.join(self.languages)}); "
                 'give it one, or mark it skip="why" if it must not run'
             )
-        if self.terminal(lang, title) is None:
-            return miss + (
-                f"its title {title!r} differs from the command title only in case, spacing or "
-                "punctuation; write it as the others are"
-            )
-        return None
-
-
-def _letters(text: str) -> str:
-    return "".join(char for char in text.lower() if char.isalnum())
+        return miss + missed.describe(title) if missed is not None else None

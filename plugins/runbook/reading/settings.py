@@ -20,8 +20,11 @@ or wins. Paths are read from the folder of the site's configuration file.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,20 +48,33 @@ class Remote:
 Value = str | Remote
 
 
-def read_value(name: str, value: object) -> Value:
-    """Return the test value of placeholder variable `name`: a string or a fresh remote."""
+def read_value(name: str, value: object, text: str | None = None) -> Value:
+    """Return the test value of placeholder variable `name`: a string or a fresh remote.
+
+    A scalar of another type (`5`, `true`, `1.10`) is taken as `text`, the scalar as written,
+    when known; an empty value is refused, since the script stops on one.
+    """
     if not _VARIABLE.fullmatch(name):
         raise ValueError(f"{name!r} is not a placeholder's variable (such as MY_BUCKET_NAME)")
-    if isinstance(value, str):
-        return value
     if isinstance(value, dict) and set(value) == {"remote"} and isinstance(value["remote"], str):
         remote = value["remote"]
         if not re.fullmatch(r"[\w.-]+", remote) or remote.startswith("."):
             raise ValueError(f"{name}: a remote's name is one folder name, not {remote!r}")
         return Remote(remote)
-    raise ValueError(
-        f"{name}: a value is a string, or {{remote: NAME}} for a fresh bare repository"
-    )
+    if isinstance(value, dict | list):
+        raise ValueError(
+            f"{name}: a value is a string, or {{remote: NAME}} for a fresh bare repository"
+        )
+    if value is not None and not isinstance(value, str):
+        if text is None:  # its text is not at hand: YAML may have changed it (1.10 is 1.1)
+            raise ValueError(f"{name}: write the value {value!r} in quotes, as a string")
+        value = text
+    if value is None or value == "":
+        raise ValueError(
+            f"{name}: a test value cannot be empty: the script asks for each placeholder's "
+            "value and stops on an empty one, as it would for a reader; give it one"
+        )
+    return value
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -163,6 +179,13 @@ class SiteSettings:
         """A path of the settings, from the configuration's folder."""
         return (self.root / written).resolve()
 
+    @property
+    def scratch(self) -> Path:
+        """Where replays run, out of the project: the same folder for the same cache, so the
+        absolute paths of a kept state (a virtualenv's) hold when it is restored there."""
+        mark = hashlib.sha256(str(self.cache.resolve()).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"runbook-{os.getuid()}" / mark
+
 
 @dataclass(frozen=True)
 class Start:
@@ -193,8 +216,10 @@ def page_settings(meta: Mapping[str, Any], source: str) -> PageSettings:
     """
     settings = meta.get("runbook")
     if settings is None:
+        _check_unread(meta, source)
         return PageSettings()
-    lines = _lines(source)
+    written = _written(source)
+    lines = written.lines
     if not isinstance(settings, dict):
         raise SourceError(lines.get("runbook", 1), "`runbook` takes a mapping: {start: NAME}")
     unknown = [key for key in settings if key not in _KEYS]
@@ -212,7 +237,7 @@ def page_settings(meta: Mapping[str, Any], source: str) -> PageSettings:
     checked = {}
     for name, value in values.items():
         try:
-            checked[str(name)] = read_value(str(name), value)
+            checked[str(name)] = read_value(str(name), value, written.texts.get(str(name)))
         except ValueError as error:
             raise SourceError(lines.get(str(name), lines.get("values", 1)), str(error)) from None
     setup: dict[str, Any] = {}
@@ -231,23 +256,68 @@ def page_settings(meta: Mapping[str, Any], source: str) -> PageSettings:
     return PageSettings(start_at, checked, Setup(**setup))
 
 
-def _lines(source: str) -> dict[str, int]:
-    """Return the line of each key under `runbook:` in the YAML front matter of `source`."""
+def _check_unread(meta: Mapping[str, Any], source: str) -> None:
+    """Raise SourceError for runbook settings a page writes that would otherwise be ignored: a
+    key that is `runbook` but for case or spacing, or front matter YAML cannot read."""
+    for key in meta:
+        if isinstance(key, str) and key.strip().lower() == "runbook":
+            raise SourceError(
+                _written(source).lines.get(key, 1),
+                f"front matter key {key!r} is not read: the runbook's settings are under "
+                "`runbook:`, in lower case",
+            )
+    if meta or not source.startswith("---"):
+        return
+    found = YAML_RE.match(source)
+    if found is None or "runbook" not in found[1].lower():
+        return
+    try:
+        root = yaml.compose(found[1], Loader=_LOADER)
+    except yaml.YAMLError as error:
+        # Where the construct left open began, if YAML says, else where it gave up.
+        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        tabs = " (YAML indents with spaces, not tabs)" if "\t" in found[1] else ""
+        raise SourceError(
+            mark.line + 2 if mark is not None else 1,
+            f"the front matter is no YAML that MkDocs can read ({problem}{tabs}), so its "
+            "runbook settings would be ignored: fix it",
+        ) from None
+    if not isinstance(root, yaml.MappingNode):
+        raise SourceError(
+            2, "the front matter is no mapping of keys, so its runbook settings would be ignored"
+        )
+
+
+@dataclass(frozen=True)
+class _Written:
+    """Where each key under `runbook:` is in a page's front matter, and each value's text."""
+
+    lines: dict[str, int] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+
+
+def _written(source: str) -> _Written:
+    """Read the YAML front matter of `source` as written: the line of each key under
+    `runbook:` (and of `runbook` itself, however it is spelt), and each test value's text."""
     found = YAML_RE.match(source)
     if found is None:
-        return {}
+        return _Written()
     try:
         root = yaml.compose(found.group(1), Loader=_LOADER)
     except yaml.YAMLError:
-        return {}
-    lines: dict[str, int] = {}
+        return _Written()
+    written = _Written()
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
-            if key.value == "runbook":
-                lines["runbook"] = key.start_mark.line + 2
-                for inner, item in getattr(value, "value", []) if value.id == "mapping" else []:
-                    lines[inner.value] = inner.start_mark.line + 2
-                    if inner.value == "values" and item.id == "mapping":
-                        for name, _ in item.value:
-                            lines[name.value] = name.start_mark.line + 2
-    return lines
+            if str(key.value).strip().lower() != "runbook":
+                continue
+            written.lines[key.value] = key.start_mark.line + 2
+            for inner, item in value.value if value.id == "mapping" else []:
+                written.lines[inner.value] = inner.start_mark.line + 2
+                if inner.value == "values" and item.id == "mapping":
+                    for name, scalar in item.value:
+                        written.lines[name.value] = name.start_mark.line + 2
+                        if scalar.id == "scalar":
+                            written.texts[name.value] = scalar.value
+    return written

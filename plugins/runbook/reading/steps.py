@@ -27,14 +27,14 @@ from runbook.reading.outputs import Expected, output_block, prose_between, says_
 from runbook.reading.placeholders import (
     PLACEHOLDER,
     Placeholder,
-    reserved,
+    name_problem,
     substitute,
     variable_name,
 )
 from runbook.reading.render import RenderedFence, Rendering, Tab
 from runbook.reading.selection import Selection
 from runbook.reading.settings import PageSettings
-from runbook.reading.variants import Variant, twin_tabs, variants_of
+from runbook.reading.variants import Variant, tab_errors, variants_of
 
 DEFAULT_TIMEOUT = 120.0
 StepKind = Literal["command", "file"]
@@ -259,10 +259,14 @@ class _Reading:
         self.errors += [
             SourceError(
                 fence.line,
-                f"this {_kind(self.selection, rendered)} block is hidden by HTML other than a "
-                "plain <!-- comment --> (one "
-                "left open, a <script>, <template> or the like): browsers read such HTML each "
-                'their own way; fix the HTML, or mark the block skip="why"',
+                f"this {_kind(self.selection, rendered)} block is hidden by "
+                f"{rendered.concealed_by}: no reader sees it, so no reader runs it; show it, or "
+                'mark the block skip="why"'
+                if rendered.concealed_by
+                else f"this {_kind(self.selection, rendered)} block is hidden by HTML other than "
+                "a plain <!-- comment --> (one left open, a <script>, <template> or the like): "
+                "browsers read such HTML each their own way; fix the HTML, or mark the block "
+                'skip="why"',
             )
             for fence, rendered in self.pairs
             if rendered.doubtful
@@ -370,11 +374,10 @@ class _Reading:
         for number, text in enumerate(fence.text.split("\n"), start=line + 1):
             for match in PLACEHOLDER.finditer(text) if "<" in text else ():
                 if match[1] in named:
-                    name = variable_name(match[1])
-                    why = reserved(name)
+                    why = name_problem(match[1])
                     if why is not None:
-                        raise SourceError(number, f"placeholder {match[0]} would set {name}, {why}")
-                    placeholders.append(Placeholder(match[1], name, number))
+                        raise SourceError(number, why)
+                    placeholders.append(Placeholder(match[1], variable_name(match[1]), number))
         return Step(
             path=self.path,
             line=line,
@@ -482,7 +485,7 @@ class _Reading:
         located = self.located + [
             SourceError(e.line + self.offset, e.message, self.path) for e in self.errors
         ]
-        located += twin_tabs(steps, self.rendering.tab_sets)
+        located += tab_errors(steps, self.rendering)
         tabbed = next((step for step in steps if step.tabs), None)
         if self.rendering.tabs_unsure and tabbed is not None:
             located.append(

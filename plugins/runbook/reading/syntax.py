@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 
 from runbook.errors import SourceError
-from runbook.reading.placeholders import stray_brace, unfinished
+from runbook.reading.quoting import stray_brace, unfinished
 from runbook.reading.steps import Step
 
 _WRAPPER_LINES = 2  # `runbook_check_...() {` and `:` stand before a step's first line

@@ -9,10 +9,12 @@ replay: every variant of every page at least once, each with the variants its la
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from runbook.errors import SourceError
+from runbook.reading.settings import PageSettings, Setup
 from runbook.reading.steps import Runbook
 from runbook.reading.variants import Variant
 
@@ -20,17 +22,21 @@ from runbook.reading.variants import Variant
 def unknown_start(
     path: str, line: int, name: str, pages: Collection[str], states: Collection[str]
 ) -> SourceError:
-    """The error of a `start:` that names neither a page nor a named state: the closest names."""
-    known = sorted({*pages, *states})
-    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    if not near and name.startswith("docs/") and name[len("docs/") :] in pages:
-        near = [name[len("docs/") :]]
-    hint = f"; did you mean {near[0]}?" if near else ""
+    """The error of a `start:` that names neither a page nor a named state, suggesting what the
+    author may have meant."""
     names = ", ".join(sorted(states)) or "none in mkdocs.yml"
+    hint = ""
+    parts = name.replace("\\", "/").split("/")
+    under = next(
+        ("/".join(parts[n:]) for n in range(1, len(parts)) if "/".join(parts[n:]) in pages), None
+    )
+    if under is not None:
+        hint = f"; a page is named by its path under the docs folder: start: {under}"
+    elif close := difflib.get_close_matches(name, [*sorted(pages), *sorted(states)], 1, 0.6):
+        hint = f"; did you mean start: {close[0]}?"
     return SourceError(
         line,
-        f"start: {name} is neither a page of the site (a path under the docs folder, such as "
-        f"setup.md) nor a named state (states: {names}){hint}",
+        f"start: {name} is neither a page of the site nor a named state (states: {names}){hint}",
         path,
     )
 
@@ -83,6 +89,23 @@ def start_errors(
 
 
 Path = tuple[Variant, ...]
+
+
+def whole_chain(runbooks: Sequence[Runbook], path: Path) -> Runbook:
+    """One runbook of a chain's pages on `path`: their steps in order, from where the first page
+    starts, with the values and setup of all of them (a later page's winning). Its script is
+    the one a reader who joins at the last page runs from the start."""
+    steps = tuple(
+        dataclasses.replace(step, tabs=())
+        for runbook, variant in zip(runbooks, path, strict=True)
+        for step in runbook.steps_for(variant)
+    )
+    first, values, setup = runbooks[0].settings, {}, Setup()
+    for runbook in runbooks:
+        values.update(runbook.settings.values)
+        setup = setup.then(runbook.settings.setup)
+    settings = PageSettings(first.start, values, setup)
+    return Runbook(runbooks[-1].path, steps, (Variant(),), settings)
 
 
 def _linked(variants: Sequence[Variant], labels: Collection[str]) -> Variant:

@@ -170,6 +170,8 @@ def make_sandbox(
         "UV_PYTHON_DOWNLOADS": "never",
         "BROWSER": str(bin_dir / "runbook-no-browser"),
         "RUNBOOK_ROOT": str(root.resolve()),
+        # No git command of a page looks for a repository above the sandbox.
+        "GIT_CEILING_DIRECTORIES": str(root.resolve()),
     }
     if extra:
         if "PIP_INDEX_URL" in extra:  # a package index stands in: pip and uv use it

@@ -17,6 +17,7 @@ functions its steps need; then each step follows, in reading order:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from runbook.reading.placeholders import Placeholder
 from runbook.reading.steps import DEFAULT_TIMEOUT, Runbook, Step
@@ -31,10 +32,11 @@ __all__ = ["EVENTS_FD", "FINISHED", "STEP_MARKER", "render_script", "script_name
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
-def script_name(page: str, variant: Variant, take_over: bool = False) -> str:
-    """Return a script's path: `a/page.md` -> `a/page.sh`, `a/page-github-take-over.sh`."""
+def script_name(page: str, variant: Variant, take_over: bool = False, whole: bool = False) -> str:
+    """Return a script's path: `a/page.md` -> `a/page.sh`, `a/page-github-take-over.sh`, and
+    for the whole chain before a page, `a/page-from-the-start.sh`."""
     stem = page[: -len(".md")] if page.endswith(".md") else page
-    parts = [stem, variant.slug, "take-over" if take_over else ""]
+    parts = [stem, variant.slug, "take-over" if take_over else "", "from-the-start" * whole]
     return "-".join(part for part in parts if part) + ".sh"
 
 
@@ -55,11 +57,19 @@ def _header(
     take_over: bool,
     placeholders: list[Placeholder],
     after: str | None,
+    whole: Sequence[str],
 ) -> list[str]:
+    pages = ", ".join(_safe(page) for page in whole[:-1]) + f" and {_safe(runbook.path)}"
     lines = [
         "#!/usr/bin/env bash",
-        f"# The steps of {_safe(runbook.path)}, in reading order, as one shell session.",
+        f"# The steps of {pages if whole else _safe(runbook.path)}, in reading order, as one "
+        "shell session.",
     ]
+    if whole:
+        lines.append(
+            f"# For a reader who joins at {_safe(runbook.path)}: its chain from the start, "
+            f"where {_safe(whole[0])} starts."
+        )
     if variant.name:
         lines.append(f"# Variant: {_safe(variant.name)}.")
     if take_over:
@@ -77,7 +87,7 @@ def _header(
         width = max(len(p.name) for p in placeholders)
         lines += [f"#   {p.name:<{width}}  <{_safe(p.text)}>" for p in placeholders]
         example = " ".join(f"{p.name}=..." for p in placeholders)
-        name = script_name(runbook.path, variant, take_over).rsplit("/", 1)[-1]
+        name = script_name(runbook.path, variant, take_over, bool(whole)).rsplit("/", 1)[-1]
         lines.append(f"# for example: {example} bash {_safe(name)}")
     return lines
 
@@ -219,15 +229,18 @@ def render_script(
     take_over: bool = False,
     after: str | None = None,
     default_timeout: float = DEFAULT_TIMEOUT,
+    whole: Sequence[str] = (),
 ) -> str:
     """Return the bash script of `variant` of `runbook` (the first for None), on its normal path
     or, with `take_over`, on its take-over path; `after` names the page it starts after, and
     `default_timeout` is a step's timeout unless its directive says (a server waits that long
-    for its answer)."""
+    for its answer). `whole` names the pages of a chain whose steps `runbook` holds (see
+    `chains.whole_chain`)."""
     variant = variant or runbook.variant(None)
     placeholders = runbook.placeholders(variant, take_over)
     steps = runbook.steps_for(variant, take_over)
-    lines = [*_header(runbook, variant, take_over, placeholders, after), _prologue(steps)]
+    header = _header(runbook, variant, take_over, placeholders, after, whole)
+    lines = [*header, _prologue(steps)]
     lines += _checks(runbook.path, placeholders)
     serving = False
     for step in steps:

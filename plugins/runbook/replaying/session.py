@@ -35,7 +35,7 @@ from runbook.errors import SourceError
 from runbook.reading.settings import Remote, Setup, SiteSettings, Value
 from runbook.reading.steps import DEFAULT_TIMEOUT, Runbook, Step
 from runbook.reading.variants import Variant
-from runbook.replaying.chains import chain_of, path_through
+from runbook.replaying.chains import chain_of, path_through, whole_chain
 from runbook.replaying.kept import (
     EndStates,
     Kept,
@@ -147,16 +147,19 @@ class ReplaySession:
         followed: Callable[[str], bool] = lambda page: False,
         fresh: str | None = None,
         notify: Notify | None = None,
+        clean: bool = False,
     ) -> None:
         """`runbook_of` reads a page of `pages`; `followed` says whether a page starts where
         another ends, so that its end is worth keeping; a `fresh` run (its name) ignores the end
-        states other runs kept."""
+        states other runs kept; `clean` removes the folder of each replay when it closes (the
+        kept end states stay)."""
         self.runbook_of = runbook_of
         self.pages = pages
         self.settings = settings
         self.transport = transport
         self.followed = followed
         self.notify = notify or (lambda message: None)
+        self.clean = clean
         self.cache = settings.cache
         self.ends = EndStates(self.cache / "ends", fresh)
         self._open: set[Path] = set()
@@ -238,14 +241,16 @@ class ReplaySession:
         prepare: Callable[[Sandbox], None] | None = None,
         progress: Callable[[str, str], None] | None = None,
         after: tuple[str | None, ...] = (),
+        whole: bool = False,
     ) -> Iterator[PageReplay]:
         """Replay `page` from where it starts; yield the replay for as long as it is looked at.
 
         `after` names the variants of the pages before it in its chain (by default, those its
-        labels link to). The sandbox, and the loopback servers of the replay, last until the
-        block ends. `prepare` may change the start state before the page's first step. Raises
-        SourceError for a page that cannot be replayed (a start or a value missing), ChainError
-        when a page it starts after fails.
+        labels link to). `whole` replays the script of its whole chain instead, from where the
+        first page starts, as a reader who joins at the page runs it. The sandbox, and the
+        loopback servers of the replay, last until the block ends. `prepare` may change the
+        start state before the page's first step. Raises SourceError for a page that cannot be
+        replayed (a start or a value missing), ChainError when a page it starts after fails.
         """
         runbook = self.runbook_of(page)
         chosen = runbook.variant(variant)
@@ -253,18 +258,27 @@ class ReplaySession:
             raise SourceError(1, "no take-over steps: the page has one path only", page)
         chain = self.chain(page)
         path = self.path(page, chosen, after)
-        suffix = "-take-over" if take_over else ""
-        root = self.cache / "roots" / f"{_slug(chain[0])}-{self.transport}{suffix}"
+        suffix = "-take-over" if take_over else "-whole" if whole else ""
+        root = self.settings.scratch / "roots" / f"{_slug(chain[0])}-{self.transport}{suffix}"
         if root in self._open:
             raise RuntimeError(f"{page}: a replay of its chain is still open; close it first")
         with ExitStack() as stack:
-            stack.enter_context(_locked(self.cache / "locks" / f"{root.name}.lock"))
+            stack.enter_context(_locked(root.with_name(f"{root.name}.lock")))
+            if self.clean:  # before the lock is let go
+                stack.callback(self._remove, root)
             self._open.add(root)
             stack.callback(self._open.discard, root)
             base = ""
             if self.transport == "http":
-                server = make_sandbox(self.cache / "servers" / root.name).env
+                server = make_sandbox(self.settings.scratch / "servers" / root.name).env
                 base = stack.enter_context(serve_git(root / "remotes", server))
+            if whole:
+                runbooks = [self.runbook_of(name) for name in chain]
+                combined = whole_chain(runbooks, tuple(path))
+                yield self._run(
+                    combined, [Variant()], False, root, base, stack, prepare, progress, chain
+                )
+                return
             key = self.key(page, path, take_over)
             kept = self.ends.get(key)
             if kept is not None and prepare is None:
@@ -286,10 +300,12 @@ class ReplaySession:
         stack: ExitStack,
         prepare: Callable[[Sandbox], None] | None = None,
         progress: Callable[[str, str], None] | None = None,
+        whole: list[str] | None = None,
     ) -> PageReplay:
         """Replay `runbook` in `root`, from its start; keep its end if a page starts after it.
 
-        The replay's stand-ins run until `stack` closes."""
+        The replay's stand-ins run until `stack` closes. `whole` names the pages of a chain
+        whose steps `runbook` holds, all replayed from the first's start."""
         variant = path[-1]
         start = runbook.settings.start
         setup = self.setup(runbook)
@@ -324,7 +340,7 @@ class ReplaySession:
         cwd.unlink(missing_ok=True)
         before = start.name if start is not None and start.page and not take_over else None
         timeout = setup.timeout or DEFAULT_TIMEOUT
-        script = render_script(runbook, variant, take_over, before, timeout)
+        script = render_script(runbook, variant, take_over, before, timeout, whole or ())
         keep = _KEEP_STATE.replace("{state}", shlex.quote(str(state)))
         keep = keep.replace("{cwd}", shlex.quote(str(cwd)))
         steps = [s for s in runbook.steps_for(variant, take_over) if s.skip is None]
@@ -354,7 +370,7 @@ class ReplaySession:
         failed = next((run.printed for run in result.steps if run.outcome != "passed"), "")
         notes = tuple(world.notes(failed)) if not result.ok else ()
         replayed = PageReplay(runbook, variant, take_over, sandbox, values, result, ended, notes)
-        if result.ok and self.followed(runbook.path) and not take_over and prepare is None:
+        if result.ok and self.followed(runbook.path) and not (take_over or prepare or whole):
             self._keep(self.key(runbook.path, path), replayed, root, base)
         return replayed
 
@@ -370,6 +386,10 @@ class ReplaySession:
             )
         except SandboxError as error:
             raise SourceError(1, str(error), "mkdocs.yml") from None
+
+    def _remove(self, root: Path) -> None:
+        self.ends.hold(root, None)
+        shutil.rmtree(root, ignore_errors=True)
 
     def _fresh(self, root: Path, base: str) -> Sandbox:
         self.ends.hold(root, None)

@@ -61,7 +61,7 @@ def stand_in(setup: Setup, settings: SiteSettings, own: Path) -> Iterator[World]
     """Start the stand-ins of `setup` for one replay whose sandbox keeps its files in `own`."""
     folders = [settings.path(folder) for folder in setup.packages]
     mapping = {url: settings.path(path) for url, path in setup.downloads.items()}
-    authority = Authority(settings.cache / "authority")
+    authority = Authority(settings.scratch / "authority")
     with ExitStack() as stack:
         index = stack.enter_context(serve_packages(folders))
         downloads = stack.enter_context(serve_downloads(mapping, authority))

@@ -28,7 +28,7 @@ _LOCK = threading.Lock()
 def _locked(folder: Path) -> Iterator[None]:
     """One process at a time makes a folder's keys and certificates: a key and its certificate
     must come from the same run of openssl."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     with _LOCK, (folder / ".lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
