@@ -168,17 +168,21 @@ def test_download_links_return_the_cli_scripts(chapter: Page, take_over: bool) -
         check=True,
     )
     with chapter.expect_download() as download:
-        chapter.locator("a.runbook-downloads__link").nth(int(take_over)).click()
+        chapter.locator("a.runbook-scriptbox__link").nth(int(take_over)).click()
     stem = CHAPTER.removesuffix(".md") + ("-take-over" if take_over else "")
     assert download.value.suggested_filename == f"{stem}.sh"
     assert Path(download.value.path()).read_text(encoding="utf-8") == cli.stdout
 
 
-def test_take_over_download_is_the_repository_of_chapter_6(chapter: Page, site: Path) -> None:
-    """The take-over section's link downloads the published bundle, byte for byte."""
+@pytest.mark.parametrize("where", ["details.info", "section.runbook-scriptbox"])
+def test_take_over_download_is_the_repository_of_chapter_6(
+    chapter: Page, site: Path, where: str
+) -> None:
+    """The take-over section's link, and the script box's, download the published bundle,
+    byte for byte."""
     chapter.locator("details.info summary").click()
     with chapter.expect_download() as download:
-        chapter.get_by_role("link", name="chapter-6.bundle").click()
+        chapter.locator(where).get_by_role("link", name="chapter-6.bundle").click()
     published = (site / "runbooks" / "chapter-6.bundle").read_bytes()
     assert Path(download.value.path()).read_bytes() == published
 

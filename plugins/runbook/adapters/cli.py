@@ -19,7 +19,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from mkdocs.utils import get_relative_url
+
 from runbook.adapters.plugin import write_output
+from runbook.adapters.scriptbox import box_page
 from runbook.adapters.site import Site, SiteError, load_site
 from runbook.errors import SourceError
 from runbook.reading.crosscheck import check_page
@@ -102,7 +105,8 @@ def print_script(site: Site, page: str, variant: str | None, take_over: bool) ->
 
 
 def export(site: Site, folder: str) -> int:
-    """Write into a site another generator built the files `mkdocs build` would publish.
+    """Write into a site another generator built the files `mkdocs build` would publish, and
+    put each page's script box into its HTML.
 
     Each page's shown commands, in that site's HTML, must be its script's: otherwise nothing is
     written, as a strict build publishes nothing.
@@ -131,6 +135,13 @@ def export(site: Site, folder: str) -> int:
     for name, data in sorted(site.plugin.outputs().items()):
         write_output(Path(folder) / name, data)
         print(f"{folder.rstrip('/')}/{name}")
+    for file in site.pages():  # each page with scripts gets its script box, as MkDocs gives it
+        if site.plugin.links.get(file.src_uri):
+            built = Path(folder) / file.dest_uri
+            box = site.plugin.box(file.src_uri, file.url)
+            css = get_relative_url(site.plugin.stylesheet, file.url)
+            built.write_text(box_page(built.read_text("utf-8"), box, css), encoding="utf-8")
+            print(built)
     return 0
 
 

@@ -99,3 +99,6 @@ class RunbookConfig(Config):
     """Test values of placeholders for replays: `{VAR: text}` or `{VAR: {remote: NAME.git}}`."""
     cache_dir = c.Type(str, default=".cache/plugin/runbook")
     """Where built start-state downloads are kept between builds (relative to mkdocs.yml)."""
+    results = c.Optional(c.Type(str))
+    """The replay results the tests write and each page's script box shows (relative to
+    mkdocs.yml; default: `results.json` in `cache_dir`)."""

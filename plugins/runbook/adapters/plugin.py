@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File
-from mkdocs.utils import write_file
+from mkdocs.utils import get_relative_url, write_file
 
 from runbook.adapters.config import RunbookConfig
+from runbook.adapters.results import Result, ResultsError, read_results, results_file, script_digest
+from runbook.adapters.scriptbox import STYLESHEET, BoxScript, insert_box, render_box, stylesheet
 from runbook.errors import SourceError
 from runbook.reading.fences import FenceReader
 from runbook.reading.pages import PageReading, read_page
@@ -66,6 +68,13 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             raise PluginError(f"runbook: {error}") from None
         self.recorder = Recorder()
         config.markdown_extensions.append(self.recorder)  # type: ignore[arg-type]
+        if self.stylesheet not in config.extra_css:
+            config.extra_css.append(self.stylesheet)
+
+    @property
+    def stylesheet(self) -> str:
+        """The script box's styles, in the site (see scriptbox.py)."""
+        return f"{self.config.script_dir}/{STYLESHEET}"
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         """Start each build, `mkdocs serve` rebuilds included, with no pages read."""
@@ -78,6 +87,14 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.site_files: set[str] = set()
         self.bodies: dict[str, str] = {}
         self.step_check = StepCheck()
+        self.results: dict[tuple[str, str, bool], Result] = {}
+        if self.config.enabled:
+            folder = Path(config.config_file_path or ".").parent
+            where = results_file(folder, self.config.cache_dir, self.config.results)
+            try:
+                self.results = read_results(where)
+            except ResultsError as error:
+                log.warning(f"{error}: the script boxes say no page was replayed")
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> None:
         """Publish the repository of each named start state, for readers who take over."""
@@ -233,16 +250,50 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         }
         manifest = json.dumps({"pages": pages}, indent=2, sort_keys=True) + "\n"
         files[f"{self.config.script_dir}/manifest.json"] = manifest.encode("utf-8")
+        files[self.stylesheet] = stylesheet().encode("utf-8")
         return files
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
-        """Give the page template its download links (see overrides/main.html): none when the
-        plugin is off."""
-        links = self.links.get(page.file.src_uri, []) if self.config.enabled else []
-        context["runbook_scripts"] = links  # type: ignore[typeddict-unknown-key]
+        """Put the page's script box under its title, in its content: any theme shows it."""
+        if self.config.enabled and self.links.get(page.file.src_uri):
+            page.content = insert_box(page.content or "", self.box(page.file.src_uri, page.url))
         return context
+
+    def box(self, path: str, page_url: str) -> str:
+        """The script box of a published page, its links relative to `page_url`."""
+        runbook = self.pages[path].runbook
+
+        def href(url: str) -> str:
+            return get_relative_url(url, page_url)
+
+        scripts = [
+            BoxScript(
+                link.label,
+                href(url),
+                variant,
+                take_over,
+                self.replayed(path, url, variant, take_over),
+            )
+            for link, (url, variant, take_over) in zip(
+                self.links[path], self.scripts_of(runbook), strict=True
+            )
+        ]
+        start = runbook.settings.start
+        bundle = after = None
+        if start is not None and start.name in self.downloads:
+            bundle = href(f"{self.config.script_dir}/{bundle_name(start.name)}")
+        if start is not None and start.name in self.urls:
+            after = href(self.urls[start.name])
+        return render_box(runbook, scripts, bundle=bundle, after=after)
+
+    def replayed(self, path: str, url: str, variant: Variant, take_over: bool) -> Result | None:
+        """The recorded replay of the script published at `url`, if it ran that very script."""
+        result = self.results.get((path, variant.name, take_over))
+        if result is None or result.script != script_digest(self.scripts[url]):
+            return None
+        return result
 
 
 def write_output(path: Path, data: bytes) -> None:
