@@ -26,6 +26,9 @@ from runbook.reading.steps import Runbook
 from runbook.replaying.sandbox import Sandbox
 from runbook.replaying.session import PageReplay, ReplaySession, Transport
 
+# `record_replay`, and the results file of the replays, which the site's script boxes show.
+pytest_plugins = ["runbook.adapters.pytest_plugin"]
+
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 # Property tests render hundreds of pages: no deadline per page. On CI the examples are the same

@@ -34,11 +34,15 @@ def _id(case: tuple[str, str | None, bool]) -> str:
 @pytest.mark.replay
 @pytest.mark.parametrize("case", replayable(), ids=_id)
 def test_page_replays(
-    replay_page: Callable[..., PageReplay], case: tuple[str, str | None, bool]
+    replay_page: Callable[..., PageReplay],
+    record_replay: Callable[[PageReplay], None],
+    case: tuple[str, str | None, bool],
 ) -> None:
     """Each command block of the page runs, in reading order, from the page's start state."""
     page, variant, take_over = case
-    assert_replayed(replay_page(page, variant, take_over=take_over))
+    replayed = replay_page(page, variant, take_over=take_over)
+    record_replay(replayed)  # for the script box's "replayed" mark (runbook/adapters/results.py)
+    assert_replayed(replayed)
 
 
 def test_the_docs_have_pages_to_replay() -> None:
