@@ -16,7 +16,14 @@ from mkdocs.utils import get_relative_url, write_file
 
 from runbook.adapters.config import RunbookConfig
 from runbook.adapters.results import Result, ResultsError, read_results, results_file, script_digest
-from runbook.adapters.scriptbox import STYLESHEET, BoxScript, insert_box, render_box, stylesheet
+from runbook.adapters.scriptbox import (
+    STYLESHEET,
+    BoxScript,
+    insert_box,
+    render_box,
+    script_label,
+    stylesheet,
+)
 from runbook.errors import SourceError
 from runbook.reading.fences import FenceReader
 from runbook.reading.pages import PageReading, read_page
@@ -227,9 +234,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         runbook = reading.runbook
         links = []
         for url, variant, take_over in self.scripts_of(runbook):
-            label = variant.name or ("Script" if not take_over else "")
-            if take_over:
-                label = f"Take over ({label})" if label else "Take over"
+            label = script_label(variant, take_over)
             steps = len(runbook.steps_for(variant, take_over))
             links.append(ScriptLink(label, url, steps, take_over))
             self.scripts[url] = render_script(runbook, variant, take_over)

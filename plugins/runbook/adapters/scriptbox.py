@@ -56,6 +56,14 @@ class BoxScript:
     result: Result | None = None
 
 
+def script_label(variant: Variant, take_over: bool) -> str:
+    """The name of a script, as its link shows it: its variant's tabs, and its path."""
+    label = variant.name or ("Script" if not take_over else "")
+    if take_over:
+        label = f"Take over ({label})" if label else "Take over"
+    return label
+
+
 def mark(result: Result | None) -> str:
     """What the box says of a script's last replay: never more than the results file holds."""
     if result is None:
