@@ -103,6 +103,23 @@ def test_a_guide_with_its_own_templates_gets_the_box(
         assert '<div class="the-guides-own"><h1' in html
 
 
+def test_a_page_that_starts_after_another_says_where_to_run_its_script(
+    make_site: Callable[..., Path],
+) -> None:
+    """A page whose replay starts where another's ends links that page from its box; a page
+    that starts from nothing says to run the script where its first command would run."""
+    pages = {
+        "first.md": page(command("mkdir work && cd work")),
+        "second.md": "---\nrunbook:\n  start: first.md\n---\n\n" + page(command("ls")),
+    }
+    site = make_site(pages, config=mkdocs_yml("plugins:\n  - runbook\n"))
+    first = box_of((site / "first" / "index.html").read_text(encoding="utf-8"))
+    second = box_of((site / "second" / "index.html").read_text(encoding="utf-8"))
+    assert "in the folder where you would type the first command" in visible_text(first)
+    assert 'It goes on from <a href="../first/">the page before</a>' in second
+    assert "Take over" not in visible_text(second)
+
+
 # Replay marks ---------------------------------------------------------------------------------
 
 

@@ -91,6 +91,11 @@ def test_collapsible_take_over_section_is_details(chapter: str) -> None:
     assert "git remote remove origin" in code_text(details[2])
 
 
+def test_the_search_dialog_has_a_name(chapter: str) -> None:
+    """Material's search dialog is named once (overrides/main.html), as axe asks."""
+    assert chapter.count('role="dialog" aria-label="Search">') == 1
+
+
 def test_one_tab_set_labelled_with_icons(chapter: str) -> None:
     """GitHub and GitLab tabs form one set, each label an inline SVG icon and a name."""
     assert chapter.count('class="tabbed-set tabbed-alternate"') == 1

@@ -100,6 +100,8 @@ def test_the_chapter_keeps_its_features(zensical_site: Path) -> None:
     assert "mermaid.min.js" in html
     assert html.count(f'<span class="filename">{TITLE}</span>') == 4
     assert html.count('<section class="runbook-scriptbox"') == 1  # put in by `runbook export`
+    # Zensical names its search dialog itself: overrides/main.html adds no second name.
+    assert html.count('role="dialog" aria-label="Search">') == 1
 
 
 def script_box(html: str) -> str:
