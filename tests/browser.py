@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 import pytest
@@ -39,6 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+Scheme = Literal["light", "dark"]
 INSTALL_HINT = "Chromium is not installed: `apt-get install chromium` (Debian, Ubuntu)"
 
 # Material draws each diagram into a closed shadow root, which no test could read; opening it
@@ -96,6 +98,23 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+@pytest.fixture(scope="session")
+def site_url(site: Path) -> Iterator[str]:
+    """The project's built site, served on loopback."""
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture
+def browse(browser: Browser) -> Iterator[Browsing]:
+    """Open pages for one test; fail it if a page reached another origin or logged an error."""
+    browsing = Browsing(browser)
+    yield browsing
+    browsing.close()
+    assert browsing.outside == [], "requests to another origin (blocked)"
+    assert browsing.errors == [], "errors in the browser console"
+
+
 @dataclass
 class Browsing:
     """The pages one test opens, each in a fresh context, and what they did that they must not."""
@@ -105,12 +124,15 @@ class Browsing:
     errors: list[str] = field(default_factory=list)
     contexts: list[BrowserContext] = field(default_factory=list)
 
-    def open(self, url: str, *, width: int = 1280, height: int = 800) -> Page:
-        """Open `url` in a light-scheme context of that viewport that reaches only its origin."""
+    def open(
+        self, url: str, *, width: int = 1280, height: int = 800, scheme: Scheme = "light"
+    ) -> Page:
+        """Open `url` in a context of that viewport and colour scheme (light unless said) that
+        reaches only its origin."""
         own = origin(url)
-        # The palette follows the system's scheme until the reader picks one: pin it to light.
+        # The palette follows the system's scheme until the reader picks one: pin it.
         context = self.browser.new_context(
-            viewport={"width": width, "height": height}, color_scheme="light"
+            viewport={"width": width, "height": height}, color_scheme=scheme
         )
         self.contexts.append(context)
         context.set_default_timeout(10_000)

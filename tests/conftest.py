@@ -17,7 +17,8 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 
-from browser import browser  # noqa: F401 (the session's Chromium, for every browser test)
+# The session's Chromium, the served site and a test's pages, for every browser test.
+from browser import browse, browser, site_url  # noqa: F401
 from helpers import DOCS, PROJECT, write_site
 from runbook.adapters.plugin import selection_of
 from runbook.adapters.site import Site, load_site
@@ -26,6 +27,9 @@ from runbook.reading.pages import PageReading, read_markdown
 from runbook.reading.steps import Runbook
 from runbook.replaying.sandbox import Sandbox
 from runbook.replaying.session import PageReplay, ReplaySession, Transport
+
+# `record_replay`, and the results file of the replays, which the site's script boxes show.
+pytest_plugins = ["runbook.adapters.pytest_plugin"]
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 

@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from browser import Browsing, serve
 from conftest import Guide
-from helpers import CHAPTER, DOCS, PROJECT, TITLE
+from helpers import CHAPTER, DOCS, PROJECT, TITLE, mkdocs_yml
+from runbook.adapters.results import script_digest
 
 pytestmark = pytest.mark.browser
 
 CHAPTER_PATH = CHAPTER.removesuffix(".md") + "/"
+CHAPTER_TITLE = "Move the ML experiment code to the cloud"
 SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or PROJECT / "screenshots")
-
-
-@pytest.fixture(scope="session")
-def site_url(site: Path) -> Iterator[str]:
-    """The project's built site, served on loopback."""
-    with serve(site) as url:
-        yield url
-
-
-@pytest.fixture
-def browse(browser: Browser) -> Iterator[Browsing]:
-    """Open pages for one test; fail it if a page reached another origin or logged an error."""
-    browsing = Browsing(browser)
-    yield browsing
-    browsing.close()
-    assert browsing.outside == [], "requests to another origin (blocked)"
-    assert browsing.errors == [], "errors in the browser console"
 
 
 @pytest.fixture
@@ -168,17 +154,21 @@ def test_download_links_return_the_cli_scripts(chapter: Page, take_over: bool) -
         check=True,
     )
     with chapter.expect_download() as download:
-        chapter.locator("a.runbook-downloads__link").nth(int(take_over)).click()
+        chapter.locator("a.runbook-scriptbox__link").nth(int(take_over)).click()
     stem = CHAPTER.removesuffix(".md") + ("-take-over" if take_over else "")
     assert download.value.suggested_filename == f"{stem}.sh"
     assert Path(download.value.path()).read_text(encoding="utf-8") == cli.stdout
 
 
-def test_take_over_download_is_the_repository_of_chapter_6(chapter: Page, site: Path) -> None:
-    """The take-over section's link downloads the published bundle, byte for byte."""
+@pytest.mark.parametrize("where", ["details.info", "section.runbook-scriptbox"])
+def test_take_over_download_is_the_repository_of_chapter_6(
+    chapter: Page, site: Path, where: str
+) -> None:
+    """The take-over section's link, and the script box's, download the published bundle,
+    byte for byte."""
     chapter.locator("details.info summary").click()
     with chapter.expect_download() as download:
-        chapter.get_by_role("link", name="chapter-6.bundle").click()
+        chapter.locator(where).get_by_role("link", name="chapter-6.bundle").click()
     published = (site / "runbooks" / "chapter-6.bundle").read_bytes()
     assert Path(download.value.path()).read_bytes() == published
 
@@ -199,19 +189,108 @@ def test_palette_toggle_switches_to_dark_and_back(chapter: Page) -> None:
 @pytest.mark.parametrize(
     ("device", "width", "height"), [("desktop", 1280, 800), ("phone", 390, 844)]
 )
-def test_chapter_screenshot(
-    browse: Browsing, site_url: str, device: str, width: int, height: int, scheme: str
+@pytest.mark.parametrize(("name", "path"), [("chapter", CHAPTER_PATH), ("home", "")])
+def test_screenshot(
+    browse: Browsing,
+    site_url: str,
+    name: str,
+    path: str,
+    device: str,
+    width: int,
+    height: int,
+    scheme: str,
 ) -> None:
-    """The chapter fits the screen's width; its full-page screenshot is kept for people to see."""
-    page = browse.open(site_url + CHAPTER_PATH, width=width, height=height)
+    """The page fits the screen's width; its full-page screenshot is kept for people to see."""
+    page = browse.open(site_url + path, width=width, height=height)
     if scheme == "dark":
         page.get_by_title("Switch to dark mode").click()
         expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate")
-    expect(page.locator("div.mermaid svg")).to_be_visible()
+    if name == "chapter":
+        expect(page.locator("div.mermaid svg")).to_be_visible()
     page.evaluate("document.fonts.ready.then(() => true)")
     # Wide content (the diagram, code) must scroll in its own box, not widen the page.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"chapter-{device}-{scheme}.png"
-    page.screenshot(path=path, full_page=True, animations="disabled")
-    assert path.read_bytes().startswith(b"\x89PNG")
+    shot = SCREENSHOTS / f"{name}-{device}-{scheme}.png"
+    page.screenshot(path=shot, full_page=True, animations="disabled")
+    assert shot.read_bytes().startswith(b"\x89PNG")
+
+
+NAV = """
+[...document.querySelectorAll('.md-nav--primary > .md-nav__list > .md-nav__item')].map((item) => [
+  item.querySelector('.md-nav__link').textContent.trim(),
+  [...item.querySelectorAll(':scope > nav > ul > li > a.md-nav__link')].map(
+    (link) => link.textContent.trim()),
+])
+"""
+
+
+def test_author_pages_are_a_section_of_their_own_after_the_chapter(
+    browse: Browsing, site_url: str
+) -> None:
+    """The navigation lists Home, the chapter, then *For authors* with the authors' pages; Home
+    leads on to the chapter, and the chapter leads nowhere: no "Next" takes readers to the
+    authors' pages."""
+    page = browse.open(site_url)
+    nav = [(name, pages) for name, pages in page.evaluate(NAV)]
+    assert [name for name, _ in nav] == ["Home", CHAPTER_TITLE, "For authors"]
+    assert nav[2][1] == ["How these pages are tested", "Test coverage", "What the checks cost"]
+    next_link = page.locator(".md-footer__link--next")
+    expect(next_link).to_be_visible()
+    expect(next_link).to_have_attribute("aria-label", f"Next: {CHAPTER_TITLE}")
+    page.goto(site_url + CHAPTER_PATH)
+    expect(page.locator(".md-footer__link--next")).to_be_hidden()
+    page.goto(site_url + "how-these-pages-are-tested/")
+    expect(page.locator(".md-footer__link--next")).to_have_attribute(
+        "aria-label", "Next: Test coverage"
+    )
+
+
+def test_home_names_the_guide_and_starts_the_reader(browse: Browsing, site_url: str) -> None:
+    """The home page names the guide, its authors and the chapter, links the original and its
+    source, and has one button, which opens the chapter."""
+    page = browse.open(site_url, width=390, height=844)
+    expect(page.locator("h1")).to_have_text(re.compile(r"One chapter of A guide to MLOps"))
+    intro = page.locator("article p").first
+    expect(intro).to_contain_text(f"chapter 7, {CHAPTER_TITLE}, of A guide to MLOps")
+    expect(intro).to_contain_text("by the Swiss AI Center")
+    guide = intro.get_by_role("link", name="A guide to MLOps")
+    expect(guide).to_have_attribute("href", "https://mlops.swiss-ai-center.ch/")
+    source = intro.get_by_role("link", name="GitHub")
+    expect(source).to_have_attribute("href", "https://github.com/swiss-ai-center/a-guide-to-mlops")
+    buttons = page.locator("article .md-button")
+    expect(buttons).to_have_count(1)
+    expect(buttons).to_have_text(f"Start chapter 7: {CHAPTER_TITLE}")
+    buttons.click()
+    expect(page.locator("h1")).to_have_text(re.compile(f"Chapter 7: {CHAPTER_TITLE}"))
+
+
+MARKED = "# Marked\n\n" + (
+    '```sh title="Execute the following command(s) in a terminal"\necho marked\n```\n'
+)
+
+
+def test_the_replayed_mark_shows_only_with_a_results_file(
+    browse: Browsing, make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Without a results file the box says the script was not yet replayed; with one that
+    recorded a replay of this very script, it shows when, and that every step passed."""
+    config = mkdocs_yml("plugins:\n  - runbook\n")
+    site = make_site({"marked.md": MARKED}, config=config)
+    with serve(site) as url:
+        page = browse.open(url + "marked/")
+        mark = page.locator(".runbook-scriptbox__mark")
+        expect(mark).to_have_text("Not yet replayed.")
+        expect(page.get_by_text(re.compile("^Replayed"))).to_have_count(0)
+    script = (site / "runbooks" / "marked.sh").read_text(encoding="utf-8")
+    result = {"page": "marked.md", "variant": "", "take_over": False, "outcome": "passed"}
+    result |= {"time": "2026-12-07T16:35:02Z", "script": script_digest(script)}
+    cache = tmp_path / ".cache" / "plugin" / "runbook"
+    cache.mkdir(parents=True)
+    (cache / "results.json").write_text(json.dumps({"format": 1, "results": [result]}), "utf-8")
+    site = make_site({"marked.md": MARKED}, config=config)
+    with serve(site) as url:
+        page = browse.open(url + "marked/")
+        mark = page.locator(".runbook-scriptbox__mark")
+        expect(mark).to_have_text("Replayed 7 Dec 2026, 16:35 UTC: every step passed.")
+        expect(mark.locator("svg")).to_have_attribute("aria-hidden", "true")

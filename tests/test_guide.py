@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from wheels import GUIDE, make_guide_stand_ins
 
-from conftest import Guide, assert_replayed, read_guide
+from conftest import Guide, assert_replayed, build_site, read_guide
 from helpers import PROJECT
 
 pytestmark = pytest.mark.replay
@@ -89,3 +89,25 @@ def test_the_whole_chain_script_of_the_last_page_replays(guide_site: Guide) -> N
         assert_replayed(replayed)
         pages = [step.path for step in replayed.steps]
         assert list(dict.fromkeys(pages)) == PAGES
+
+
+def test_the_site_publishes_what_a_reader_of_a_chain_needs(tmp_path: Path) -> None:
+    """A chained page's script says which page it starts after, and the site also publishes
+    the script of its whole chain, from the start: the same as `runbook script` prints."""
+    built = build_site(GUIDE / "mkdocs.yml", tmp_path / "site")
+    scripts = built / "runbooks"
+    assert "# It starts where check-the-changes.md ends" in (
+        scripts / "serve-the-model.sh"
+    ).read_text(encoding="utf-8")
+    whole = (scripts / "serve-the-model-from-the-start.sh").read_text(encoding="utf-8")
+    config, page_file = str(GUIDE / "mkdocs.yml"), str(GUIDE / "docs" / "serve-the-model.md")
+    printed = subprocess.run(
+        [sys.executable, "-m", "runbook", "-f", config, "script", page_file, "--from-the-start"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert whole == printed
+    assert not (scripts / "set-up-from-the-start.sh").exists()  # a page that starts after none
+    page = (built / "serve-the-model" / "index.html").read_text(encoding="utf-8")
+    assert "serve-the-model-from-the-start.sh" in page

@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
+from mkdocs.config import load_config
 from test_readme import readme_build_command, readme_commands
 
 from helpers import PROJECT
+from runbook.adapters.results import results_file
 
 GITHUB = PROJECT / ".github" / "workflows" / "ci.yml"
 GITLAB = PROJECT / ".gitlab-ci.yml"
@@ -233,3 +235,43 @@ def test_gitlab_publishes_public_from_the_default_branch_after_the_tests() -> No
     assert stages.index(pages["stage"]) > stages.index(pipeline["test"]["stage"])
     assert pages["artifacts"]["paths"] == ["public"]
     assert f"{readme_build_command()} --site-dir public" in commands(gitlab_lines(pages))
+
+
+# The replay results: written by the tests, read by the build that publishes ----------------
+
+
+def results_path() -> str:
+    """Where the project's build reads the replay results, from mkdocs.yml's plugin options."""
+    site = load_config(str(PROJECT / "mkdocs.yml"))
+    options = site.plugins["runbook"].config  # type: ignore[attr-defined]
+    path = results_file(PROJECT, options.cache_dir, options.results)
+    return path.relative_to(PROJECT).as_posix()
+
+
+def test_github_publishes_the_results_of_the_tests_that_ran_before() -> None:
+    """The test job keeps the results file its tests wrote, after they passed; the deploy job,
+    which needs the test job, puts it where the build reads it before building."""
+    jobs = github()["jobs"]
+    steps = jobs["test"]["steps"]
+    tests = next(i for i, s in enumerate(steps) if readme_commands()[1] in s.get("run", ""))
+    upload = next(i for i, s in enumerate(steps) if "upload-artifact" in s.get("uses", ""))
+    assert upload > tests
+    kept = steps[upload]["with"]
+    assert (kept["path"], kept["if-no-files-found"]) == (results_path(), "error")
+    deploy = jobs["deploy"]
+    assert needs(deploy) == ["test"]
+    steps = deploy["steps"]
+    download = next(i for i, s in enumerate(steps) if "download-artifact" in s.get("uses", ""))
+    build = next(i for i, s in enumerate(steps) if readme_build_command() in s.get("run", ""))
+    assert download < build
+    got = steps[download]["with"]
+    assert got["name"] == kept["name"]
+    assert f"{got['path']}/results.json" == results_path()
+
+
+def test_gitlab_publishes_the_results_of_the_tests_that_ran_before() -> None:
+    """The test job keeps the results file as an artifact; the pages job needs the test job,
+    so it gets the file where the build reads it."""
+    pipeline = gitlab()
+    assert pipeline["test"]["artifacts"]["paths"] == [results_path()]
+    assert needs(pipeline["pages"]) == ["test"]  # artifacts of needed jobs are fetched

@@ -56,9 +56,14 @@ def _id(case: Case) -> str:
 
 @pytest.mark.replay
 @pytest.mark.parametrize("case", replayable(), ids=_id)
-def test_page_replays(replay_page: Callable[..., PageReplay], case: Case) -> None:
+def test_page_replays(
+    replay_page: Callable[..., PageReplay],
+    record_replay: Callable[[PageReplay], None],
+    case: Case,
+) -> None:
     """Each step of the page runs, in reading order, from the page's start state."""
     replayed = replay_page(case.page, case.variant, take_over=case.take_over, after=case.after)
+    record_replay(replayed)  # for the script box's "replayed" mark (runbook/adapters/results.py)
     assert_replayed(replayed)
 
 

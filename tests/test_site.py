@@ -100,6 +100,11 @@ def test_collapsible_take_over_section_is_details(chapter: str) -> None:
     assert "git remote remove origin" in code_text(details[2])
 
 
+def test_the_search_dialog_has_a_name(chapter: str) -> None:
+    """Material's search dialog is named once (overrides/main.html), as axe asks."""
+    assert chapter.count('role="dialog" aria-label="Search">') == 1
+
+
 def test_one_tab_set_labelled_with_icons(chapter: str) -> None:
     """GitHub and GitLab tabs form one set, each label an inline SVG icon and a name."""
     assert chapter.count('class="tabbed-set tabbed-alternate"') == 1
@@ -144,7 +149,7 @@ def test_published_scripts_are_each_pages_variants_and_paths(site: Path, docs: G
 
 def test_the_chapter_links_its_scripts(site: Path, chapter: str) -> None:
     """The chapter offers both its scripts, and each link resolves to a published file."""
-    links = re.findall(r'<a class="runbook-downloads__link" href="([^"]+)" download', chapter)
+    links = re.findall(r'<a class="runbook-scriptbox__link" href="([^"]+)" download', chapter)
     page_url = "http://site/" + CHAPTER.removesuffix(".md") + "/"
     targets = [urljoin(page_url, link).removeprefix("http://site/") for link in links]
     stem = "runbooks/" + CHAPTER.removesuffix(".md")
@@ -163,8 +168,8 @@ def test_the_download_is_the_replays_start_the_same_bytes_each_build(
 
 
 def test_pages_without_commands_offer_no_script(site: Path) -> None:
-    """Home and the authors' page have no commands, so no download box."""
-    assert "runbook-downloads" not in (site / "index.html").read_text(encoding="utf-8")
+    """Home and the authors' page have no commands, so no script box."""
+    assert "runbook-scriptbox" not in (site / "index.html").read_text(encoding="utf-8")
 
 
 def _external(url: str | None) -> bool:
@@ -377,11 +382,12 @@ def test_template_syntax_in_code_reaches_the_reader(
 
 
 def test_disabled_plugin_publishes_nothing(make_site: Callable[..., Path]) -> None:
-    """With `enabled: false` the build has no scripts, no downloads and no download links."""
+    """With `enabled: false` the build has no scripts, no downloads and no script box."""
     plugins = f"plugins:\n  - search\n{RUNBOOK_PLUGIN}      enabled: false\n"
     site = make_site({"tabs.md": TABBED}, config=mkdocs_yml(plugins))
     assert not (site / "runbooks").exists()
-    assert "runbook-downloads" not in (site / "tabs/index.html").read_text(encoding="utf-8")
+    html = (site / "tabs/index.html").read_text(encoding="utf-8")
+    assert "runbook-scriptbox" not in html
 
 
 def test_variants_that_would_share_a_script_name_are_an_error(

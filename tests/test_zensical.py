@@ -1,9 +1,9 @@
 """Under Zensical, Material's successor: `zensical build && runbook export site` gives the site.
 
 Zensical reads `mkdocs.yml` but skips the runbook plugin, and runs the macros itself, inside
-the Markdown render. So the scripts, downloads and manifest come from `runbook export`, the page
-template takes the download links from the manifest, and `runbook.adapters.macros`, listed as
-a Markdown extension, keeps code out of Zensical's Jinja.
+the Markdown render. So the scripts, downloads and manifest come from `runbook export`, which
+also puts each page's script box into its HTML, and `runbook.adapters.macros`, listed as a
+Markdown extension, keeps code out of Zensical's Jinja.
 """
 
 from __future__ import annotations
@@ -99,7 +99,33 @@ def test_the_chapter_keeps_its_features(zensical_site: Path) -> None:
     assert '<pre class="mermaid"><code>flowchart LR' in html
     assert "mermaid.min.js" in html
     assert html.count(f'<span class="filename">{TITLE}</span>') == 4
-    assert "data-runbook-manifest" in html  # the download box the manifest fills
+    assert html.count('<section class="runbook-scriptbox"') == 1  # put in by `runbook export`
+    # Zensical names its search dialog itself: overrides/main.html adds no second name.
+    assert html.count('role="dialog" aria-label="Search">') == 1
+
+
+def script_box(html: str) -> str:
+    boxes = re.findall(r'<section class="runbook-scriptbox".*?</section>', html, re.S)
+    assert len(boxes) == 1, f"{len(boxes)} script boxes"
+    return boxes[0]
+
+
+def test_export_puts_the_box_mkdocs_puts_under_the_title(
+    zensical_site: Path, mkdocs_site: Path, tmp_path: Path
+) -> None:
+    """Each page with scripts gets, right after its H1, the box MkDocs gives it, and a link to
+    its stylesheet; exporting again changes nothing (one box, one link)."""
+    name = CHAPTER.removesuffix(".md") + "/index.html"
+    html = (zensical_site / name).read_text(encoding="utf-8")
+    assert script_box(html) == script_box((mkdocs_site / name).read_text(encoding="utf-8"))
+    assert re.search(r"</h1>\s*<section class=\"runbook-scriptbox\"", html)
+    assert html.count('<link rel="stylesheet" href="../runbooks/scriptbox.css">') == 1
+    assert "runbook-scriptbox" not in (zensical_site / "index.html").read_text(encoding="utf-8")
+    copy = tmp_path / "again"
+    shutil.copytree(zensical_site, copy)
+    again = run(str(BIN / "runbook"), "export", str(copy), cwd=zensical_site.parent)
+    assert again.returncode == 0, again.stderr
+    assert (copy / name).read_text(encoding="utf-8") == html
 
 
 def test_macros_render_prose_and_leave_code(zensical_site: Path) -> None:
@@ -151,7 +177,7 @@ def test_readers_get_the_download_links_and_the_diagram(
     download as the MkDocs site publishes them; nothing else is fetched, nothing fails."""
     browse, url = browsing
     chapter = browse.open(url + CHAPTER.removesuffix(".md") + "/")
-    links = chapter.locator("a.runbook-downloads__link")
+    links = chapter.locator("a.runbook-scriptbox__link")
     expect(links).to_have_count(2)
     expect(chapter.locator("div.mermaid svg")).to_be_visible()
     for index, name in enumerate(["", "-take-over"]):

@@ -18,13 +18,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from mkdocs.utils import get_relative_url
+
 from runbook.adapters.plugin import write_output
+from runbook.adapters.scriptbox import box_page
 from runbook.adapters.site import Site, SiteError, load_site
 from runbook.errors import SourceError
 from runbook.reading.crosscheck import check_page
 from runbook.reading.pages import PageReading
 from runbook.reading.steps import Runbook
-from runbook.replaying.script import render_script
+from runbook.replaying.script import page_script
 from runbook.replaying.session import ChainError, PageReplay, ReplaySession
 
 FAILED = 1
@@ -96,9 +99,14 @@ def list_pages(site: Site, paths: Sequence[str]) -> int:
     return BAD_INPUT if failed else 0
 
 
-def print_script(site: Site, page: str, variant: str | None, take_over: bool) -> int:
-    """Print the script of one page's variant and path."""
-    reading = site.read([site.page(page)])[site.page(page).src_uri]
+def print_script(
+    site: Site, page: str, variant: str | None, take_over: bool, whole: bool = False
+) -> int:
+    """Print the script of one page's variant and path, as the site publishes it; with `whole`,
+    its whole chain's, from the start."""
+    uri = site.page(page).src_uri
+    readings = site.read(site.pages() if whole else [site.page(page)])
+    reading = readings[uri]
     if _report({page: reading}):
         return BAD_INPUT
     runbook = reading.runbook
@@ -114,12 +122,18 @@ def print_script(site: Site, page: str, variant: str | None, take_over: bool) ->
             "(choose one with --variant)",
             file=sys.stderr,
         )
-    sys.stdout.write(render_script(runbook, chosen, take_over))
+    if whole:
+        if site.plugin.chain(uri) is None:
+            raise SourceError(1, "no chain: the page starts after no other page", uri)
+        sys.stdout.write(site.plugin.whole_script(uri, chosen))
+        return 0
+    sys.stdout.write(page_script(runbook, chosen, take_over, site.plugin.config.timeout))
     return 0
 
 
 def export(site: Site, folder: str) -> int:
-    """Write into a site another generator built the files `mkdocs build` would publish.
+    """Write into a site another generator built the files `mkdocs build` would publish, and
+    put each page's script box into its HTML.
 
     Each page's shown commands, in that site's HTML, must be its script's: otherwise nothing is
     written, as a strict build publishes nothing.
@@ -148,6 +162,13 @@ def export(site: Site, folder: str) -> int:
     for name, data in sorted(site.plugin.outputs().items()):
         write_output(Path(folder) / name, data)
         print(f"{folder.rstrip('/')}/{name}")
+    for file in site.pages():  # each page with scripts gets its script box, as MkDocs gives it
+        if site.plugin.links.get(file.src_uri):
+            built = Path(folder) / file.dest_uri
+            box = site.plugin.box(file.src_uri, file.url)
+            css = get_relative_url(site.plugin.stylesheet, file.url)
+            built.write_text(box_page(built.read_text("utf-8"), box, css), encoding="utf-8")
+            print(built)
     return 0
 
 
@@ -264,6 +285,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     script.add_argument("page", help="a Markdown page of the docs")
     script.add_argument("--variant", help="tab label(s) of the variant, as `runbook list` shows")
     script.add_argument("--take-over", action="store_true", help="the take-over path's script")
+    script.add_argument(
+        "--from-the-start",
+        action="store_true",
+        help="the script of the page's whole chain, from where its first page starts",
+    )
     replay = commands.add_parser("replay", help="replay a page in a sealed sandbox, as tests do")
     replay.add_argument("page", help="a Markdown page of the docs")
     replay.add_argument("--variant", help="tab label(s) of the variant, as `runbook list` shows")
@@ -308,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.outputs,
                 args.fresh,
             )
-        return print_script(site, args.page, args.variant, args.take_over)
+        return print_script(site, args.page, args.variant, args.take_over, args.from_the_start)
     except (SiteError, SourceError) as error:
         print(error, file=sys.stderr)
         return BAD_INPUT

@@ -222,6 +222,9 @@ class RunbookConfig(Config):
     tools = Checked(_tools, [])
     """Programs of this machine outside the system's folders (a virtualenv's, a home's) that a
     replay may run: `[uv]`."""
+    results = c.Optional(c.Type(str))
+    """The replay results the tests write and each page's script box shows (relative to
+    mkdocs.yml; default: `results.json` in `cache_dir`)."""
 
 
 def site_settings(config: RunbookConfig, config_file: str | None) -> SiteSettings:

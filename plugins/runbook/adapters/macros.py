@@ -1,4 +1,5 @@
-"""Keep fenced code out of the macros' Jinja, and describe the runbooks in the docs.
+"""Keep fenced code out of the macros' Jinja, and describe the runbooks in the docs: a page's
+steps (`runbook_steps`), and every page's coverage (`runbook_coverage`).
 
 Before Jinja renders a page, every fence is set aside and put back after, so `{{ x }}`,
 `{% raw %}` or `${#a[@]}` in code reaches the reader, and the script, verbatim. The fences are
@@ -22,9 +23,12 @@ from typing import Any
 import markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
+from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
 
 from runbook.adapters.config import RunbookConfig
+from runbook.adapters.coverage import coverage_table
 from runbook.adapters.plugin import RunbookPlugin, selection_of
+from runbook.adapters.results import Key, Result, ResultsError, read_results, results_file
 from runbook.reading.fences import Fence, FenceReader
 from runbook.reading.pages import read_markdown
 from runbook.reading.selection import Selection
@@ -113,6 +117,48 @@ def define_env(env: Any) -> None:
             where = ", ".join(tab.label for tab in step.tabs) or "all"
             rows.append(f"| `{step.location}` | {how} | {where} |")
         return "\n".join(rows)
+
+    @env.macro
+    def runbook_coverage() -> str:
+        """A Markdown table of every page of the site: its steps, variants, skipped steps and
+        last replays, read from the pages themselves and the replay results (coverage.py)."""
+        extensions, configs, docs, selection = _site(env.conf)
+        readings = {
+            path: read_markdown(
+                path, (docs / path).read_text(encoding="utf-8-sig"), extensions, configs, selection
+            )
+            for path in _pages(env.conf, docs)
+        }
+        plugin = None if isinstance(env.conf, dict) else env.conf.plugins.get("runbook")
+        timeout = plugin.config.timeout if isinstance(plugin, RunbookPlugin) else None
+        return coverage_table(readings, _results(env.conf), timeout)
+
+
+def _pages(conf: Any, docs: Path) -> list[str]:
+    """The pages of the site: as MkDocs finds them (`exclude_docs`, drafts), or under Zensical,
+    every Markdown file of the docs."""
+    if isinstance(conf, dict):
+        return sorted(path.relative_to(docs).as_posix() for path in docs.rglob("*.md"))
+    files = get_files(conf)
+    set_exclusions(files, conf)
+    return sorted(
+        f.src_uri for f in files.documentation_pages(inclusion=InclusionLevel.is_included)
+    )
+
+
+def _results(conf: Any) -> dict[Key, Result]:
+    """The replay results the site's runbook plugin reads (its defaults under Zensical); none if
+    the file cannot be read, which the plugin reports."""
+    if isinstance(conf, dict):
+        folder, options = Path(conf.get("root_dir") or "."), RunbookConfig()
+    else:
+        plugin = conf.plugins.get("runbook")
+        options = plugin.config if isinstance(plugin, RunbookPlugin) else RunbookConfig()
+        folder = Path(conf.config_file_path or ".").parent
+    try:
+        return read_results(results_file(folder, options.cache_dir, options.results))
+    except ResultsError:
+        return {}
 
 
 class _Kept:

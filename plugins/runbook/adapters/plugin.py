@@ -12,10 +12,19 @@ from typing import TYPE_CHECKING
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File
-from mkdocs.utils import write_file
+from mkdocs.utils import get_relative_url, write_file
 
 from runbook.adapters.config import RunbookConfig
 from runbook.adapters.docs_folder import symlink_loops
+from runbook.adapters.results import Result, ResultsError, read_results, results_file, script_digest
+from runbook.adapters.scriptbox import (
+    STYLESHEET,
+    BoxScript,
+    insert_box,
+    render_box,
+    script_label,
+    stylesheet,
+)
 from runbook.errors import SourceError
 from runbook.reading.fences import FenceReader
 from runbook.reading.pages import PageReading, read_page
@@ -24,8 +33,8 @@ from runbook.reading.selection import Selection
 from runbook.reading.steps import Runbook
 from runbook.reading.syntax import StepCheck
 from runbook.reading.variants import Variant
-from runbook.replaying.chains import start_errors
-from runbook.replaying.script import render_script, script_name
+from runbook.replaying.chains import chain_of, path_through, start_errors, whole_chain
+from runbook.replaying.script import page_script, render_script, script_name
 from runbook.replaying.states import StateError, bundle_name, make_bundle
 
 if TYPE_CHECKING:
@@ -81,6 +90,13 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             raise PluginError(f"runbook: {error}") from None
         self.recorder = Recorder()
         config.markdown_extensions.append(self.recorder)  # type: ignore[arg-type]
+        if self.stylesheet not in config.extra_css:
+            config.extra_css.append(self.stylesheet)
+
+    @property
+    def stylesheet(self) -> str:
+        """The script box's styles, in the site (see scriptbox.py)."""
+        return f"{self.config.script_dir}/{STYLESHEET}"
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         """Start each build, `mkdocs serve` rebuilds included, with no pages read."""
@@ -93,6 +109,14 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.site_files: set[str] = set()
         self.bodies: dict[str, str] = {}
         self.step_check = StepCheck()
+        self.results: dict[tuple[str, str, bool], Result] = {}
+        if self.config.enabled:
+            folder = Path(config.config_file_path or ".").parent
+            where = results_file(folder, self.config.cache_dir, self.config.results)
+            try:
+                self.results = read_results(where)
+            except ResultsError as error:
+                log.warning(f"{error}: the script boxes say no page was replayed")
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> None:
         """Publish the repository of each named start state, for readers who take over."""
@@ -189,7 +213,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         for path, reading in sorted(self.pages.items()):
             if reading.errors or not reading.runbook.steps:
                 continue
-            urls = [url for url, _, _ in self.scripts_of(reading.runbook)]
+            urls = [url for url, *_ in self.scripts_of(reading.runbook)]
             problem = None
             if len(set(urls)) < len(urls):
                 labels = ", ".join(repr(v.name) for v in reading.runbook.variants)
@@ -207,31 +231,60 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             else:
                 owners.update(dict.fromkeys(urls, path))
 
-    def scripts_of(self, runbook: Runbook) -> list[tuple[str, Variant, bool]]:
-        """The URL in the site of each script of `runbook`, with its variant and path."""
+    def scripts_of(self, runbook: Runbook) -> list[tuple[str, Variant, bool, bool]]:
+        """The URL in the site of each script of `runbook`, with its variant, whether it is its
+        take-over path's, and whether it is its whole chain's (a page that starts after
+        another has both: its own steps, and its chain's from the start)."""
+        chained = self.chain(runbook.path) is not None
+        ways = [(False, False), (True, False)] if runbook.take_over else [(False, False)]
+        ways += [(False, True)] if chained else []
         return [
             (
-                f"{self.config.script_dir}/{script_name(runbook.path, variant, take_over)}",
+                f"{self.config.script_dir}/{script_name(runbook.path, variant, take_over, whole)}",
                 variant,
                 take_over,
+                whole,
             )
-            for take_over in ((False, True) if runbook.take_over else (False,))
+            for take_over, whole in ways
             for variant in runbook.variants
         ]
+
+    def chain(self, path: str) -> list[str] | None:
+        """The pages a page's replay starts after, and the page; None for a page that starts
+        after none, or whose chain has errors."""
+        start = self.pages[path].runbook.settings.start
+        if start is None or not start.page:
+            return None
+        runbooks = {p: r.runbook for p, r in self.pages.items() if not r.errors}
+        try:
+            return chain_of(path, runbooks.__getitem__, runbooks, self.config.states)
+        except (SourceError, KeyError):
+            return None
 
     def publish(self, reading: PageReading) -> None:
         """Make the scripts of a page's variants and paths, and the links to them (the page's
         script names are checked: see `check_names`)."""
         runbook = reading.runbook
         links = []
-        for url, variant, take_over in self.scripts_of(runbook):
-            label = variant.name or ("Script" if not take_over else "")
-            if take_over:
-                label = f"Take over ({label})" if label else "Take over"
-            steps = len(runbook.steps_for(variant, take_over))
+        for url, variant, take_over, whole in self.scripts_of(runbook):
+            label = script_label(variant, take_over, whole)
+            if whole:
+                self.scripts[url] = self.whole_script(runbook.path, variant)
+                steps = self.scripts[url].count("\nrunbook_begin ")
+            else:
+                steps = len(runbook.steps_for(variant, take_over))
+                self.scripts[url] = page_script(runbook, variant, take_over, self.config.timeout)
             links.append(ScriptLink(label, url, steps, take_over))
-            self.scripts[url] = render_script(runbook, variant, take_over)
         self.links[runbook.path] = links
+
+    def whole_script(self, path: str, variant: Variant) -> str:
+        """The script of a page's whole chain, for `variant` of the page, from the start."""
+        chain = self.chain(path) or [path]
+        runbooks = [self.pages[page].runbook for page in chain]
+        way = path_through(runbooks, {len(runbooks) - 1: variant})
+        combined = whole_chain(runbooks, way)
+        timeout = combined.settings.setup.timeout or self.config.timeout
+        return render_script(combined, None, False, None, timeout, chain)
 
     def outputs(self) -> dict[str, bytes]:
         """Every file the plugin publishes, by path in the site: scripts, downloads, manifest.
@@ -248,16 +301,54 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         }
         manifest = json.dumps({"pages": pages}, indent=2, sort_keys=True) + "\n"
         files[f"{self.config.script_dir}/manifest.json"] = manifest.encode("utf-8")
+        files[self.stylesheet] = stylesheet().encode("utf-8")
         return files
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
-        """Give the page template its download links (see overrides/main.html): none when the
-        plugin is off."""
-        links = self.links.get(page.file.src_uri, []) if self.config.enabled else []
-        context["runbook_scripts"] = links  # type: ignore[typeddict-unknown-key]
+        """Put the page's script box under its title, in its content: any theme shows it."""
+        if self.config.enabled and self.links.get(page.file.src_uri):
+            page.content = insert_box(page.content or "", self.box(page.file.src_uri, page.url))
         return context
+
+    def box(self, path: str, page_url: str) -> str:
+        """The script box of a published page, its links relative to `page_url`."""
+        runbook = self.pages[path].runbook
+
+        def href(url: str) -> str:
+            return get_relative_url(url, page_url)
+
+        scripts = [
+            BoxScript(
+                link.label,
+                href(url),
+                variant,
+                take_over,
+                self.replayed(path, url, variant, take_over, whole),
+                whole,
+            )
+            for link, (url, variant, take_over, whole) in zip(
+                self.links[path], self.scripts_of(runbook), strict=True
+            )
+        ]
+        start = runbook.settings.start
+        bundle = after = None
+        if start is not None and start.name in self.bundles:
+            bundle = href(f"{self.config.script_dir}/{bundle_name(start.name)}")
+        if start is not None and start.name in self.urls:
+            after = href(self.urls[start.name])
+        chain = self.chain(path) or ()
+        return render_box(runbook, scripts, bundle=bundle, after=after, chain=chain)
+
+    def replayed(
+        self, path: str, url: str, variant: Variant, take_over: bool, whole: bool = False
+    ) -> Result | None:
+        """The recorded replay of the script published at `url`, if it ran that very script."""
+        result = self.results.get((path, variant.name, take_over, whole))
+        if result is None or result.script != script_digest(self.scripts[url]):
+            return None
+        return result
 
 
 def write_output(path: Path, data: bytes) -> None:

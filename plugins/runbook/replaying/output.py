@@ -83,16 +83,44 @@ class Transcript:
         self.next = 0
         self.current = self.outside
 
-    def add(self, line: str) -> None:
-        text = line.rstrip("\n")
-        if self.next < len(self.steps):
-            marker = f"{self.token} step {self.steps[self.next]}"
-            if text.endswith(marker):
-                self.current.add(text[: -len(marker)])
-                self.current = self.by_step[self.next]
-                self.next += 1
+    def add(self, block: str) -> None:
+        """Take output that ends at the end of a line (or of the output): most of it is no
+        marker, and goes to the current step whole."""
+        while block:
+            at = block.find(self.token) if self.next < len(self.steps) else -1
+            if at < 0:
+                self._plain(block)
                 return
-        (self.outside if text == FINISHED else self.current).add(line)
+            start = block.rfind("\n", 0, at) + 1
+            end = block.find("\n", at)
+            end = len(block) if end < 0 else end + 1
+            self._plain(block[:start])
+            self._line(block[start:end])
+            block = block[end:]
+
+    def _plain(self, text: str) -> None:
+        """Lines with no marker; the script's closing line, which no step printed, aside."""
+        at = text.find(FINISHED)
+        if at >= 0 and (at == 0 or text[at - 1] == "\n"):
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end + 1
+            if text[at:end].rstrip("\n") == FINISHED:
+                self.current.add(text[:at])
+                self.outside.add(text[at:end])
+                self._plain(text[end:])
+                return
+        if text:
+            self.current.add(text)
+
+    def _line(self, line: str) -> None:
+        text = line.rstrip("\n")
+        marker = f"{self.token} step {self.steps[self.next]}"
+        if text.endswith(marker):
+            self.current.add(text[: -len(marker)])
+            self.current = self.by_step[self.next]
+            self.next += 1
+            return
+        self.current.add(line)
 
     def of(self, index: int) -> Bounded:
         return self.by_step[index]
@@ -118,8 +146,9 @@ class Streams:
         return bool(self.partial)
 
     def lines(self, timeout: float) -> Iterator[tuple[str, str]]:
-        """The (stream, line) pairs that are ready within `timeout`; an output's last line, with
-        no newline, comes when it closes; a very long one comes in pieces."""
+        """The (stream, lines) pairs that are ready within `timeout`: each text ends at the end
+        of a line; an output's last line, with no newline, comes when it closes; a very long
+        one comes in pieces."""
         for key, _ in self.selector.select(timeout):
             fd = key.fd
             data = os.read(fd, 65536)
@@ -139,11 +168,12 @@ class Streams:
                     self.sizes[fd] = _MARKER_ROOM
                     yield key.data, joined[:-_MARKER_ROOM].decode(errors="replace")
                 continue
-            *whole, rest = b"".join([*self.partial[fd], data]).split(b"\n")
+            joined = b"".join([*self.partial[fd], data])
+            cut = joined.rfind(b"\n") + 1
+            rest = joined[cut:]
             self.partial[fd] = [rest] if rest else []
             self.sizes[fd] = len(rest)
-            for line in whole:
-                yield key.data, line.decode(errors="replace") + "\n"
+            yield key.data, joined[:cut].decode(errors="replace")
 
     def close(self) -> None:
         for fd in self.partial:

@@ -191,6 +191,39 @@ class _Ledger:
         return self.runs
 
 
+class _Events:
+    """What the script says on its events descriptor, with the run's token: each step's start
+    and end, its servers, and what the reaper ended."""
+
+    def __init__(
+        self, token: str, ledger: _Ledger, progress: Callable[[str, str], None] | None
+    ) -> None:
+        self.token = token
+        self.ledger = ledger
+        self.progress = progress
+        self.leftovers: list[str] = []
+        self.servers: dict[str, Server] = {}
+
+    def take(self, line: str) -> None:
+        token, _, event = line.partition(" ")
+        if token != self.token:
+            return
+        kind, _, argument = event.partition(" ")
+        if kind == "leftover":
+            self.leftovers.append(argument)
+        elif kind == "server":
+            where, _, log = argument.partition(" ")
+            self.servers[where] = Server(where, Path(log))
+        elif kind == "stopped":
+            where, _, status = argument.rpartition(" ")
+            if where in self.servers and status.isdigit():
+                self.servers[where].status = int(status)
+        else:
+            self.ledger.event(kind, argument)
+        if self.progress is not None:
+            self.progress(kind, argument)
+
+
 def _launch(
     path: str, sandbox: Sandbox, values: Mapping[str, str], token: str
 ) -> tuple[subprocess.Popen[bytes], Streams]:
@@ -243,8 +276,7 @@ def run_script(
     process, streams = _launch(str(path), sandbox, values or {}, token)
     ledger = _Ledger(steps, timeouts or {}, default_timeout)
     transcript = Transcript(steps, token)
-    leftovers: list[str] = []
-    servers: dict[str, Server] = {}
+    events = _Events(token, ledger, progress)
     stopped = False
     closing_since: float | None = None
     try:
@@ -256,27 +288,12 @@ def run_script(
                 closing_since = closing_since or time.monotonic()
                 if time.monotonic() - closing_since > _CLOSING:
                     break
-            for name, line in streams.lines(timeout=0.05):
+            for name, lines in streams.lines(timeout=0.05):
                 if name == "output":
-                    transcript.add(line)
+                    transcript.add(lines)
                     continue
-                token_seen, _, event = line.rstrip("\n").partition(" ")
-                kind, _, argument = event.partition(" ")
-                if token_seen != token:
-                    continue
-                if kind == "leftover":
-                    leftovers.append(argument)
-                elif kind == "server":
-                    where, _, log = argument.partition(" ")
-                    servers[where] = Server(where, Path(log))
-                elif kind == "stopped":
-                    where, _, status = argument.rpartition(" ")
-                    if where in servers and status.isdigit():
-                        servers[where].status = int(status)
-                else:
-                    ledger.event(kind, argument)
-                if progress is not None:
-                    progress(kind, argument)
+                for line in lines.splitlines():
+                    events.take(line)
     finally:
         streams.close()
         if process.poll() is None:
@@ -294,7 +311,7 @@ def run_script(
             run.mismatch = compare(shown, run.printed)
             if run.mismatch is not None:
                 run.outcome = "output differs"
-    for server in servers.values():
+    for server in events.servers.values():
         server.output = _tail(server.log)
     problem = ledger.problem
     if stopped and ledger.running is None and problem is None:
@@ -304,9 +321,9 @@ def run_script(
         process.returncode,
         transcript.outside.text(),
         ledger.finished,
-        leftovers,
+        events.leftovers,
         problem,
-        list(servers.values()),
+        list(events.servers.values()),
     )
 
 

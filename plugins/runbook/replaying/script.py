@@ -81,6 +81,8 @@ def _header(
         )
     lines.append("# Generated from the page by runbook: change the page, not this script.")
     where = "the downloaded file is" if take_over else "the page's first command runs"
+    if whole:
+        where = f"{_safe(whole[0])}'s first command runs"
     lines.append(f"# Run it with bash from the folder where {where}.")
     if placeholders:
         lines.append("# Set these environment variables first (the values the page leaves to you):")
@@ -221,6 +223,21 @@ def _prologue(steps: list[Step]) -> str:
         parts.append(prologue.NO_SERVERS)
     parts.append(prologue.FINISH)
     return "\n".join(dict.fromkeys(parts))
+
+
+def page_script(
+    runbook: Runbook,
+    variant: Variant | None = None,
+    take_over: bool = False,
+    default_timeout: float | None = None,
+) -> str:
+    """The script a site publishes for `variant` of `runbook` on one path, and a replay runs:
+    it says which page it starts after, and waits for servers as long as the page's timeout
+    (else `default_timeout`, the site's) says."""
+    start = runbook.settings.start
+    after = start.name if start is not None and start.page and not take_over else None
+    timeout = runbook.settings.setup.timeout or default_timeout or DEFAULT_TIMEOUT
+    return render_script(runbook, variant, take_over, after, timeout)
 
 
 def render_script(

@@ -46,7 +46,7 @@ from runbook.replaying.kept import (
 from runbook.replaying.prologue import SAVE_STATE
 from runbook.replaying.replay import SERVER_GRACE, Replay, run_script
 from runbook.replaying.sandbox import Sandbox, SandboxError, make_sandbox
-from runbook.replaying.script import render_script
+from runbook.replaying.script import page_script, render_script
 from runbook.replaying.states import build_state, bundle_name, make_bundle, state_digest
 from runbook.replaying.world import (
     World,
@@ -90,6 +90,10 @@ class PageReplay:
     cwd: Path | None
     # What the report says besides the steps: packages and downloads the stand-ins lacked.
     notes: tuple[str, ...] = ()
+    # The script the replay ran, as the site publishes it; and whether it is the page's whole
+    # chain's.
+    script: str = ""
+    whole: bool = False
 
     @property
     def steps(self) -> list[Step]:
@@ -213,7 +217,7 @@ class ReplaySession:
         parts = [
             origin,
             self.transport,
-            render_script(runbook, variant, take_over, None, setup.timeout or DEFAULT_TIMEOUT),
+            page_script(runbook, variant, take_over, self.settings.setup.timeout),
             repr([(s.location, s.kind, s.file, s.timeout, s.expected) for s in steps]),
             repr(sorted(self._declared(runbook).items())),
             repr(stand_ins),
@@ -284,8 +288,16 @@ class ReplaySession:
             if kept is not None and prepare is None:
                 self.notify(f"{page}: its replay is kept from an earlier run, and not run again")
                 sandbox = self._restore(key, kept, root, base, runbook)
+                script = page_script(runbook, chosen, take_over, self.settings.setup.timeout)
                 yield PageReplay(
-                    runbook, chosen, take_over, sandbox, kept.values, kept.result, kept.cwd
+                    runbook,
+                    chosen,
+                    take_over,
+                    sandbox,
+                    kept.values,
+                    kept.result,
+                    kept.cwd,
+                    script=script,
                 )
                 return
             yield self._run(runbook, path, take_over, root, base, stack, prepare, progress)
@@ -338,9 +350,11 @@ class ReplaySession:
         # The state a page starts after is read at the start, and replaced at the end.
         state, cwd = sandbox.own / "state.sh", sandbox.own / "cwd"
         cwd.unlink(missing_ok=True)
-        before = start.name if start is not None and start.page and not take_over else None
         timeout = setup.timeout or DEFAULT_TIMEOUT
-        script = render_script(runbook, variant, take_over, before, timeout, whole or ())
+        if whole:
+            script = render_script(runbook, variant, False, None, timeout, whole)
+        else:
+            script = page_script(runbook, variant, take_over, self.settings.setup.timeout)
         keep = _KEEP_STATE.replace("{state}", shlex.quote(str(state)))
         keep = keep.replace("{cwd}", shlex.quote(str(cwd)))
         steps = [s for s in runbook.steps_for(variant, take_over) if s.skip is None]
@@ -369,7 +383,9 @@ class ReplaySession:
         ended = Path(cwd.read_text(encoding="utf-8")) if cwd.is_file() else None
         failed = next((run.printed for run in result.steps if run.outcome != "passed"), "")
         notes = tuple(world.notes(failed)) if not result.ok else ()
-        replayed = PageReplay(runbook, variant, take_over, sandbox, values, result, ended, notes)
+        replayed = PageReplay(
+            runbook, variant, take_over, sandbox, values, result, ended, notes, script, bool(whole)
+        )
         if result.ok and self.followed(runbook.path) and not (take_over or prepare or whole):
             self._keep(self.key(runbook.path, path), replayed, root, base)
         return replayed
