@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import html as entities
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -236,13 +236,24 @@ def _hides(name: str, tag: str) -> str | None:
     return None
 
 
-def concealed(html: str) -> list[tuple[int, int, str]]:
+def may_conceal(html: str) -> bool:
+    """Whether some element of `html` may hide what it holds: a tag or an attribute that can
+    (case-insensitive, so slower than the render's own check: see `render._Visible`)."""
+    return _CONCEALING.search(html) is not None
+
+
+def concealed(html: str, check: bool = True) -> list[tuple[int, int, str]]:
     """Return each span of `html` that an element hides from readers, with why: (start, end,
     why). `html` holds no comment or raw text (it is a `Visible.text`); an element left open
-    runs to its end."""
-    if _CONCEALING.search(html) is None:
+    runs to its end. With `check` false, the caller knows that some element may hide."""
+    if check and not may_conceal(html):
         return []  # most pages: nothing hides anything
     return _Nesting().walk(html)
+
+
+def conceals(tag: str, attributes: Mapping[str, str]) -> bool:
+    """Whether an element of the render's tree, by its tag and attributes, may hide."""
+    return tag in _NEVER_SHOWN or "hidden" in attributes or "style" in attributes
 
 
 class _Nesting:

@@ -29,7 +29,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
 
 from runbook.reading.fences import Headed, Header, Unread, superfences
-from runbook.reading.hidden import concealed, tags, visible
+from runbook.reading.hidden import concealed, conceals, may_conceal, tags, visible
 
 _PLACEHOLDER = re.compile(re.escape(HTML_PLACEHOLDER).replace("%s", r"([0-9]+)"))
 _SHORTCODE = re.compile(r":([\w+-]+):")
@@ -123,6 +123,8 @@ class Rendering:
     # HTML written inside a tab opens and closes containers unevenly: a browser's tabs may not
     # be the element tree's.
     tabs_unsure: bool = False
+    # The page has an element or raw HTML that may hide what it holds (see `hidden.concealed`).
+    may_conceal: bool = False
 
 
 def tab_label(raw: str) -> str:
@@ -266,6 +268,8 @@ class _Shown(Treeprocessor):
         self.walk(root, ())
 
     def walk(self, element: Element, tabs: tuple[Tab, ...]) -> None:
+        if conceals(element.tag, element.attrib):
+            self.rendering.may_conceal = True
         self.text(element.text, tabs)
         if element.tag == "div" and "tabbed-set" in element.get("class", "").split():
             self.tab_set(element, tabs)
@@ -322,6 +326,8 @@ class _Shown(Treeprocessor):
                     continue
                 for written in self.written:
                     written.append(raw)
+                if not self.rendering.may_conceal and may_conceal(raw):
+                    self.rendering.may_conceal = True
                 if "\x02" in raw:  # raw HTML around more blocks
                     self.placeholders(_PLACEHOLDER.finditer(raw), tabs, (*within, key))
 
@@ -359,7 +365,10 @@ class _Visible(Postprocessor):
         marks = {int(m[2]): m.start() for m in _MARKS.finditer(text) if m[1] == self.nonce}
         shown = visible(text)
         order = [int(key) for nonce, key in _MARKS.findall(shown.text) if nonce == self.nonce]
-        if spans := concealed(shown.text):
+        # What the render's tree and raw HTML may hide, or attributes added after the tree was
+        # walked (attr_list's, always in lower case), without a slower search of the whole page.
+        hiding = self.rendering.may_conceal or "hidden" in text or "style=" in text
+        if hiding and (spans := concealed(shown.text, check=False)):
             order = self.conceal(shown.text, spans, order)
         seen = set(order)
         for fence in self.rendering.fences:

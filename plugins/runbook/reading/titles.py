@@ -43,8 +43,16 @@ class Title:
         return cls(pattern, text if re.fullmatch(pattern, text) else None)
 
     @functools.cached_property
+    def _exact(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+    @functools.cached_property
     def _loose(self) -> re.Pattern[str]:
         return re.compile(self.pattern, re.IGNORECASE)
+
+    def matches(self, written: str) -> bool:
+        """Whether `written` is this title."""
+        return self._exact.fullmatch(written) is not None
 
     def loosely(self, written: str) -> bool:
         """Whether `written` is this title but for case and spacing."""
@@ -90,11 +98,20 @@ def skeleton(text: str) -> str:
 def missed_title(written: str, titles: Sequence[Title]) -> Miss | None:
     """Return how `written` misses one of `titles` (the nearest), or None when no reader would
     take it for one. A title one of them matches is no miss."""
-    if any(re.fullmatch(title.pattern, written) for title in titles):
+    if any(title.matches(written) for title in titles):
         return None
     for title in titles:
         if title.loosely(written):
             return Miss(title)
+    # Most titles that are not a step's are short names of files: ASCII has no letter that
+    # NFKC makes two, so a title shorter than any step's less the letters that may differ, is
+    # no near miss, and needs no comparison.
+    short = written.isascii() and all(
+        title.skeleton is None or len(written) + _limit(len(title.skeleton)) < len(title.skeleton)
+        for title in titles
+    )
+    if short:
+        return None
     letters = skeleton(written)
     best: tuple[int, Title] | None = None
     for title in titles:
