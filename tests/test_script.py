@@ -382,7 +382,7 @@ def test_missing_placeholders_stop_before_any_step(
         pytest.param("(exit 3)", 3, 8, id="exit-status"),
         pytest.param("ls does-not-exist", 2, 8, id="command-fails"),
         pytest.param("true\nfalse\ntouch after", 1, 9, id="stops-in-the-middle"),
-        pytest.param("cd does-not-exist && touch after", 1, None, id="inside-an-and-list"),
+        pytest.param("cd does-not-exist && touch after", 1, 8, id="inside-an-and-list"),
         pytest.param("false | cat", 1, 8, id="pipefail"),
         pytest.param("echo $UNSET_VARIABLE", 1, None, id="nounset"),
         pytest.param("check() { false; touch after; }\ncheck", 1, None, id="in-a-function"),
@@ -695,3 +695,88 @@ def test_a_dir_block_that_ends_early_fails(script: Script, tmp_path: Path) -> No
     assert result.returncode == 125
     assert "runbook: step guide/page.md:4 ended before its last line" in result.stderr
     assert not (work / "there" / "never").exists()
+
+
+# A failure inside a step fails the step -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "line"),
+    [
+        pytest.param("cd missing && touch built\necho done", 8, id="and-list-mid-step"),
+        pytest.param("false && cd g && git log\ntrue", 8, id="and-list-of-three"),
+        pytest.param("[ -d . ] && cd missing && touch built", 8, id="after-a-condition"),
+        pytest.param("true\n! true\necho never", 9, id="negated"),
+        pytest.param("false || false && echo x\ntrue", 8, id="or-then-and"),
+        pytest.param("cat <<EOF && false\nbody\nEOF\necho done", 8, id="with-a-here-document"),
+        pytest.param("true &&\n  false\necho done", 9, id="over-two-lines"),
+    ],
+)
+def test_a_failed_command_inside_a_list_fails_the_step(
+    script: Script, tmp_path: Path, code: str, line: int
+) -> None:
+    """A command of a top-level `&&` list that fails, or a `!` pipeline that succeeds, stops the
+    step at its line, though bash's `set -e` would go on."""
+    result = run(script(command("echo before"), command(code), command("touch next")), tmp_path)
+    assert result.returncode != 0
+    assert result.stderr.splitlines()[-1].startswith(
+        f"runbook: step guide/page.md:7 failed at line {line} with exit status"
+    )
+    assert not (tmp_path / "work" / "next").exists()
+    assert not (tmp_path / "work" / "built").exists()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("[ -f missing ] && rm missing", id="a-condition-that-fails"),
+        pytest.param("test -d missing && echo never", id="test"),
+        pytest.param("command -v no-such-tool && no-such-tool", id="command-v"),
+        pytest.param("false || echo tolerated", id="or"),
+        pytest.param("false && echo x || echo handled", id="and-then-or"),
+        pytest.param("! false", id="negated-failure"),
+        pytest.param("if false && true; then echo no; fi", id="a-condition-of-if"),
+        pytest.param("for x in 1; do false && true; done; true", id="in-a-loop"),
+        pytest.param("set +e\nfalse\ntrue", id="set-plus-e"),
+        pytest.param("echo 'a && false'", id="quoted"),
+        pytest.param("false && true &\nwait || true", id="in-the-background"),
+    ],
+)
+def test_what_the_author_lets_fail_does_not_fail_the_step(
+    script: Script, tmp_path: Path, code: str
+) -> None:
+    """A test's failure, an `||`, a condition, a step's own `set +e`: the author says a failure
+    is fine there, and the step passes."""
+    result = run(script(command(code), command("touch next")), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "work" / "next").exists()
+
+
+def test_a_failed_list_in_dir_fails_the_step(script: Script, tmp_path: Path) -> None:
+    """`dir=` runs the block in a subshell: its failed `&&` list fails the step too."""
+    text = script(command("false && cd g && git log", directive='dir="there"'))
+    result = run(text, tmp_path)
+    assert result.returncode == 1
+    assert "runbook: step guide/page.md:4 failed at line 5 with exit status 1" in result.stderr
+
+
+def test_fails_takes_one_list_and_its_own_failure(script: Script, tmp_path: Path) -> None:
+    """`fails` passes when its one list fails, though bash would go on after `cd missing`."""
+    result = run(script(command("cd /nonexistent && echo in", directive="fails")), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "in" not in result.stdout
+
+
+def test_extglob_and_aliases_work_as_in_a_terminal(script: Script, tmp_path: Path) -> None:
+    """Extended globs parse as the build's check parses them, and an alias a step defines works
+    in the next steps, as in a reader's terminal."""
+    result = run(
+        script(
+            command("touch a b\nshopt -s extglob\nls !(a)"),
+            command("alias say='echo said'"),
+            command("say it"),
+        ),
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "b\nsaid it\n"

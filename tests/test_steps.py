@@ -865,3 +865,39 @@ def test_html_written_unevenly_in_a_tab_is_an_error(read: Read) -> None:
     (error,) = read(text).errors
     assert error.line == 5  # the GitHub tab's block
     assert "opens and closes tags unevenly" in error.message
+
+
+@pytest.mark.parametrize(
+    ("block", "line", "message"),
+    [
+        pytest.param(
+            command("false; touch must-exist", directive="fails"),
+            3,
+            "fails takes a block of one command",
+            id="fails-with-two-commands",
+        ),
+        pytest.param(
+            command("alias ll='ls -l'\nll"),
+            5,
+            "the alias ll is used in the block that defines it",
+            id="alias-in-its-own-block",
+        ),
+        pytest.param(
+            command("true", directive='dir="../../../../escaped"'),
+            3,
+            "leaves the replay's folder",
+            id="dir-leaving-the-sandbox",
+        ),
+        pytest.param(
+            command("true", directive='dir="/tmp/x"'), 3, "leaves the replay's folder", id="dir-abs"
+        ),
+    ],
+)
+def test_steps_that_would_not_run_as_written_are_errors(
+    read: Read, block: str, line: int, message: str
+) -> None:
+    """A `fails` block of more than one command, an alias used where bash cannot see it yet, a
+    `dir` outside the replay: each an error at its line."""
+    errors = errors_of(read, page(block))
+    assert [found for found, _ in errors] == [line]
+    assert message in errors[0][1]

@@ -9,6 +9,7 @@ a `SourceError` at the directive's line.
 from __future__ import annotations
 
 import math
+import posixpath
 import re
 
 from runbook.errors import SourceError
@@ -65,6 +66,13 @@ def read_directive(line: int, text: str) -> dict[str, object]:
         elif key == "dir":
             if not value:
                 raise SourceError(line, 'dir needs a directory: dir="../teammate"')
+            folder = posixpath.normpath(value)
+            if folder.startswith("/") or folder.startswith("../.."):
+                raise SourceError(
+                    line,
+                    f"dir={value!r} leaves the replay's folder: a block runs in a folder inside "
+                    'or beside the one the page starts in, such as dir="../teammate"',
+                )
             settings["dir"] = value
         elif key in ("fails", "take-over", "excerpt", "background", "not-output"):
             if value:

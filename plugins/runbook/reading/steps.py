@@ -23,6 +23,7 @@ from runbook.errors import SourceError
 from runbook.reading.directives import read_directive, skipped
 from runbook.reading.fences import Fence, Fences
 from runbook.reading.files import file_path, file_title
+from runbook.reading.lists import aliases_used_early, checked, count_commands
 from runbook.reading.outputs import Expected, output_block, prose_between, says_output
 from runbook.reading.placeholders import (
     PLACEHOLDER,
@@ -320,11 +321,19 @@ class _Reading:
         settings = self.directive(fence)
         line = fence.directive[0] + self.offset if fence.directive else fence.line + self.offset
         terminal = self.selection.terminal(rendered.lang, rendered.title) or 1
-        if settings.get("fails") and _command_lines(fence.text) > 1:
+        if settings.get("fails") and count_commands(fence.text) > 1:
             raise SourceError(
                 line,
-                "fails takes a block of one command line, which must fail by itself: put the "
-                "commands before it in a block of their own",
+                "fails takes a block of one command (one list: `a && b` is one), which must fail "
+                "by itself: put the commands before it in a block of their own",
+            )
+        alias = aliases_used_early(fence.text)
+        if alias is not None:
+            raise SourceError(
+                fence.line + self.offset + alias[1],
+                f"the alias {alias[0]} is used in the block that defines it: bash reads a block "
+                "whole, before it runs, so the alias is not there yet; use it in a later block, "
+                "or define a function",
             )
         if settings.pop("excerpt", False):
             raise SourceError(line, "excerpt is for a file's block: a command runs, or is skip")
@@ -343,6 +352,8 @@ class _Reading:
         literal: frozenset[str] = markers | settings.pop("literal", frozenset())  # type: ignore[operator]
         literal -= settings.pop("placeholder", frozenset())  # type: ignore[operator]
         script, placeholders = substitute(fence.text, fence.line + self.offset + 1, literal)
+        # A failure inside a list stops the step, as the reader sees it (see `lists.py`).
+        script = checked(script)
         return Step(
             path=self.path,
             line=fence.line + self.offset,
@@ -567,16 +578,3 @@ def _markers(commands: Sequence[str]) -> frozenset[str]:
     return frozenset(
         text for text in candidates if text in replaced or variable_name(text) in assigned
     )
-
-
-def _command_lines(code: str) -> int:
-    """How many command lines `code` has: comments and blank lines left out, and a line that
-    ends with a backslash taken with the next."""
-    count, continued = 0, False
-    for line in code.split("\n"):
-        text = line.strip()
-        if not continued and (not text or text.startswith("#")):
-            continue
-        count += not continued
-        continued = text.endswith("\\")
-    return count

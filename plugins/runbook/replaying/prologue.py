@@ -69,10 +69,11 @@ runbook_exit() {
 runbook_cleanup() {
   if [[ -n $runbook_dir && -z $runbook_token ]]; then rm -rf -- "$runbook_dir"; fi
 }
-# bash does not stop for a failure inside `a && b`: a step's last status must still be 0.
+# bash does not stop for a failure inside a group or a loop: a step's last status must still
+# be 0, unless the step ends with a condition (`[ -f x ] && rm x`), whose failure is no error.
 runbook_end() {
   local status=$?
-  if ((status != 0)); then
+  if ((status != 0)) && [[ ${1-} != condition ]]; then
     runbook_report "$status"
     exit "$status"
   fi

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from runbook.reading.lists import ends_in_condition
 from runbook.reading.placeholders import Placeholder
 from runbook.reading.steps import DEFAULT_TIMEOUT, Runbook, Step
 from runbook.reading.variants import Variant
@@ -169,13 +170,15 @@ def _step(step: Step, default_timeout: float) -> list[str]:
     if not step.command:  # only comments: bash refuses an empty group
         body.append(":")
     begin = _begin(step, len(body))
+    condition = ends_in_condition(step.script)
+    end = "runbook_end condition" if condition else "runbook_end"
     if step.dir is None and not step.fails:
         # A group, not a subshell: a `cd` or a variable carries on to the next step.
-        return [*lines, begin, "{", *body, f"}} {EVENTS_FD}>&-", "runbook_end", ""]
+        return [*lines, begin, "{", *body, f"}} {EVENTS_FD}>&-", end, ""]
     enter = f"; runbook_enter {_quote(step.dir)}" if step.dir is not None else ""
     opening = f"( runbook_subshell{enter}"
     closing = [
-        "runbook_status=$? runbook_ran=1",
+        f"runbook_status={0 if condition and not step.fails else '$?'} runbook_ran=1",
         f'exit "$runbook_status" ) {EVENTS_FD}>&-',
     ]
     if not step.fails:
