@@ -43,7 +43,10 @@ def _row(path: str, reading: PageReading, results: Mapping[Key, Result]) -> str:
     skipped = [
         f"`{step.location}`: {html.escape(step.skip)}" for step in runbook.steps if step.skip
     ]
-    last = [f"{html.escape(label)}: {mark(result)}" for label, result in replays(runbook, results)]
+    last = [
+        f"{html.escape(label)}: {mark(result, short=True)}"
+        for label, result in replays(runbook, results)
+    ]
     cells = (link, steps, variants, "<br>".join(skipped) or "none", "<br>".join(last))
     return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
 
