@@ -48,7 +48,7 @@ def _row(
         f"`{step.location}`: {html.escape(step.skip)}" for step in runbook.steps if step.skip
     ]
     last = [
-        f"{html.escape(label)}: {mark(result)}"
+        f"{html.escape(label)}: {mark(result, short=True)}"
         for label, result in replays(runbook, results, timeout)
     ]
     cells = (link, steps, variants, "<br>".join(skipped) or "none", "<br>".join(last))

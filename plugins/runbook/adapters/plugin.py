@@ -16,7 +16,14 @@ from mkdocs.utils import get_relative_url, write_file
 
 from runbook.adapters.config import RunbookConfig
 from runbook.adapters.docs_folder import symlink_loops
-from runbook.adapters.results import Result, ResultsError, read_results, results_file, script_digest
+from runbook.adapters.results import (
+    Key,
+    Result,
+    ResultsError,
+    read_results,
+    results_file,
+    script_digest,
+)
 from runbook.adapters.scriptbox import (
     STYLESHEET,
     BoxScript,
@@ -109,7 +116,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.site_files: set[str] = set()
         self.bodies: dict[str, str] = {}
         self.step_check = StepCheck()
-        self.results: dict[tuple[str, str, bool], Result] = {}
+        self.results: dict[Key, Result] = {}
         if self.config.enabled:
             folder = Path(config.config_file_path or ".").parent
             where = results_file(folder, self.config.cache_dir, self.config.results)

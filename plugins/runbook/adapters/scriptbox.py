@@ -68,16 +68,22 @@ def script_label(variant: Variant, take_over: bool, whole: bool = False) -> str:
     return label
 
 
-def mark(result: Result | None) -> str:
-    """What the box says of a script's last replay: never more than the results file holds."""
+def mark(result: Result | None, *, short: bool = False) -> str:
+    """What the box says of a script's last replay: never more than the results file holds.
+    `short`, as a table's cell says it: the outcome, then the time."""
     if result is None:
-        return f'<span class="{CLASS}__mark">Not yet replayed.</span>'
+        said = "not yet replayed" if short else "Not yet replayed."
+        return f'<span class="{CLASS}__mark"><span>{said}</span></span>'
     when = result.when
-    shown = f"{when.day} {when:%b %Y}, {when:%H:%M} UTC"
-    said = "every step passed" if result.outcome == "passed" else "it failed"
+    time = f'<time datetime="{result.time}">{when.day} {when:%b %Y}, {when:%H:%M} UTC</time>'
+    if short:
+        said = f"{result.outcome}, {time}"
+    else:
+        outcome = "every step passed" if result.outcome == "passed" else "it failed"
+        said = f"Replayed {time}: {outcome}."
     return (
         f'<span class="{CLASS}__mark {CLASS}__mark--{result.outcome}">{_icon(result.outcome)}'
-        f'Replayed <time datetime="{result.time}">{shown}</time>: {said}.</span>'
+        f"<span>{said}</span></span>"
     )
 
 
