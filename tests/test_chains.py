@@ -251,3 +251,15 @@ def test_a_page_replays_after_each_variant_of_the_page_before(
         assert_replayed(replayed)
         assert replayed.result.steps[-1].printed == f"{before}\n{variant}\n"
         made.stack.close()
+
+
+def test_a_page_that_sets_noclobber_still_hands_on_its_state(guide: Callable[..., Guide]) -> None:
+    """A page whose shell refuses to overwrite files (`set -o noclobber`) is kept as any other,
+    and the page after it finds the option set, as a reader's terminal would."""
+    made = guide(
+        {
+            "a.md": page(command("set -o noclobber\necho one > kept.txt")),
+            "b.md": starts("a.md", command("[[ -o noclobber ]]\n! (echo two > kept.txt)")),
+        }
+    )
+    assert_replayed(made.replay("b.md"))

@@ -780,3 +780,16 @@ def test_extglob_and_aliases_work_as_in_a_terminal(script: Script, tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "b\nsaid it\n"
+
+
+def test_a_page_name_cannot_inject_commands(read: Read, tmp_path: Path) -> None:
+    """A page named with a newline and a command (`nl⏎touch PWNED #.md`) reaches the script's
+    comments escaped, and its quoted strings as data: nothing of the name runs."""
+    path = "nl\ntouch PWNED #.md"
+    runbook = only_runbook(read(page(command("echo ran")), path))
+    text = render_script(runbook)
+    assert "# The steps of nl\\ntouch PWNED #.md, in reading order" in text
+    assert "\n# nl\\ntouch PWNED #.md:3\n" in text
+    result = run(text, tmp_path)
+    assert (result.returncode, result.stdout) == (0, "ran\n")
+    assert not list(tmp_path.rglob("PWNED"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -273,7 +274,21 @@ def _outputs(replayed: PageReplay) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM ends the command as Ctrl+C does: what it started ends, its folders go."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("runbook: stopped; what the replay started is ended", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="runbook", description=__doc__.splitlines()[0])
     parser.add_argument(
         "-f", "--config-file", default="mkdocs.yml", help="the site's configuration (mkdocs.yml)"

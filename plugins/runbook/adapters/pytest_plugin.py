@@ -11,6 +11,8 @@ the earlier results of the same scripts.
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -33,7 +35,7 @@ def result_of(replayed: PageReplay) -> Result:
         variant=replayed.variant.name,
         take_over=replayed.take_over,
         outcome="passed" if replayed.ok else "failed",
-        time=now(),
+        time=replayed.ran_at or now(),
         script=script_digest(replayed.script),
         whole=replayed.whole,
     )
@@ -84,7 +86,15 @@ class Collector:
         return results_file(config_file.parent, options.cache_dir, options.results)
 
 
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM stops a test run as Ctrl+C does: replays end what they started, and their
+    folders go."""
+    raise KeyboardInterrupt
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
     # Under pytest-xdist the workers report to the controller, which alone writes the file.
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(Collector(config), "runbook-results")

@@ -125,11 +125,13 @@ def top_level_lists(code: str) -> list[CommandList]:
     while i < len(code):
         char = code[i]
         if kind[i] != _TOP:
-            if kind[i] == _NESTED and at_start and not char.isspace():
+            if kind[i] == _NESTED and not char.isspace():
                 joined = False
                 word_end = _word_end(code, kind, i)
                 if depth == 0:
-                    _first(current, code[i:word_end], i)
+                    if at_start:
+                        _first(current, code[i:word_end], i)
+                    current.end = word_end
                 at_start = False
                 i = word_end
                 continue
@@ -145,6 +147,11 @@ def top_level_lists(code: str) -> list[CommandList]:
                 i += 1
                 continue
             joined = op in ("&&", "||", "|")
+            if op == ")":  # a subshell's end is its command's
+                current.end = operator.end() if depth == 0 else current.end
+                at_start = False
+                i = operator.end()
+                continue
             if depth == 0:
                 if op in ("&&", "||", "|"):
                     if op != "|":

@@ -42,6 +42,8 @@ class Kept:
     bases: tuple[str, ...]
     # The run that made it: a fresh run uses only the states it made itself.
     run: str = ""
+    # When the replay ran (UTC, to the second).
+    ran_at: str = ""
 
 
 Signature = list[tuple[str, int, int, int, int, int]]

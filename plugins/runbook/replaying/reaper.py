@@ -19,6 +19,7 @@ import os
 import sys
 
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
 SIGKILL, SIGTERM = 9, 15
 
 
@@ -114,6 +115,12 @@ def main() -> int:
     events, token, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
     libc = ctypes.CDLL(None, use_errno=True)
     subreaper = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    # If the replay that started it ends by any means, even SIGKILL, this process gets SIGTERM
+    # and ends what it runs: nothing a step started outlives the replay.
+    parent = os.getppid()
+    libc.prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # the replay ended before the kernel could tell
+        return 128 + SIGTERM
     if events != 3:
         os.dup2(events, 3)
         os.close(events)

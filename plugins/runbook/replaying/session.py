@@ -94,6 +94,8 @@ class PageReplay:
     # chain's.
     script: str = ""
     whole: bool = False
+    # When its steps ran (UTC, to the second): a kept replay ran before it was restored.
+    ran_at: str = ""
 
     @property
     def steps(self) -> list[Step]:
@@ -298,6 +300,7 @@ class ReplaySession:
                     kept.result,
                     kept.cwd,
                     script=script,
+                    ran_at=kept.ran_at,
                 )
                 return
             yield self._run(runbook, path, take_over, root, base, stack, prepare, progress)
@@ -364,6 +367,7 @@ class ReplaySession:
         if missing:
             problem = "the site's stand-ins name what this machine lacks: " + "; ".join(missing)
         self.runs[runbook.path] += 1
+        ran_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         if problem is not None:
             result = Replay([], 1, "", False, problem=problem)
         else:
@@ -384,7 +388,17 @@ class ReplaySession:
         failed = next((run.printed for run in result.steps if run.outcome != "passed"), "")
         notes = tuple(world.notes(failed)) if not result.ok else ()
         replayed = PageReplay(
-            runbook, variant, take_over, sandbox, values, result, ended, notes, script, bool(whole)
+            runbook,
+            variant,
+            take_over,
+            sandbox,
+            values,
+            result,
+            ended,
+            notes,
+            script,
+            bool(whole),
+            ran_at,
         )
         if result.ok and self.followed(runbook.path) and not (take_over or prepare or whole):
             self._keep(self.key(runbook.path, path), replayed, root, base)
@@ -443,7 +457,14 @@ class ReplaySession:
     def _keep(self, key: str, replayed: PageReplay, root: Path, base: str) -> None:
         """Keep a copy of `root` as the end of a replay, for later pages and later runs."""
         bases = self._bases.get(root, (base,) if base else ())
-        kept = Kept(replayed.result, replayed.values, replayed.cwd, bases, self.ends.fresh or "")
+        kept = Kept(
+            replayed.result,
+            replayed.values,
+            replayed.cwd,
+            bases,
+            self.ends.fresh or "",
+            replayed.ran_at,
+        )
         self.ends.keep(key, kept, root, _remade(replayed.sandbox.own))
 
     def _restore(self, key: str, kept: Kept, root: Path, base: str, runbook: Runbook) -> Sandbox:
