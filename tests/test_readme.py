@@ -88,7 +88,8 @@ def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's sources in a folder of their own, where the commands may write."""
     root = tmp_path_factory.mktemp("project")
     for name in ("docs", "overrides", "states", "tests"):
-        shutil.copytree(PROJECT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        ignored = shutil.ignore_patterns("__pycache__", ".cache")
+        shutil.copytree(PROJECT / name, root / name, ignore=ignored)
     for name in ("mkdocs.yml", "pyproject.toml"):
         shutil.copy2(PROJECT / name, root / name)
     (root / "plugins").mkdir()  # watched by `mkdocs serve`; the plugin itself is installed
