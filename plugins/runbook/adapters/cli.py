@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mkdocs.utils import get_relative_url
 
-from runbook.adapters.plugin import write_output
+from runbook.adapters.publication import write_output
 from runbook.adapters.scriptbox import box_page
 from runbook.adapters.site import Site, SiteError, load_site
 from runbook.errors import SourceError
@@ -124,9 +124,9 @@ def print_script(
             file=sys.stderr,
         )
     if whole:
-        if site.plugin.chain(uri) is None:
+        if site.plugin.publication.chain(uri) is None:
             raise SourceError(1, "no chain: the page starts after no other page", uri)
-        sys.stdout.write(site.plugin.whole_script(uri, chosen))
+        sys.stdout.write(site.plugin.publication.whole_script(uri, chosen))
         return 0
     sys.stdout.write(page_script(runbook, chosen, take_over, site.plugin.config.timeout))
     return 0
@@ -142,7 +142,7 @@ def export(site: Site, folder: str) -> int:
     readings = site.read(site.pages())
     for reading in readings.values():
         if not reading.errors and reading.runbook.steps:
-            site.plugin.publish(reading)
+            site.plugin.publication.publish(reading)
     if _report(readings):
         return BAD_INPUT
     problems: list[SourceError] = []
@@ -160,14 +160,14 @@ def export(site: Site, folder: str) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         return BAD_INPUT
-    for name, data in sorted(site.plugin.outputs().items()):
+    for name, data in sorted(site.plugin.publication.outputs().items()):
         write_output(Path(folder) / name, data)
         print(f"{folder.rstrip('/')}/{name}")
     for file in site.pages():  # each page with scripts gets its script box, as MkDocs gives it
-        if site.plugin.links.get(file.src_uri):
+        if site.plugin.publication.links.get(file.src_uri):
             built = Path(folder) / file.dest_uri
-            box = site.plugin.box(file.src_uri, file.url)
-            css = get_relative_url(site.plugin.stylesheet, file.url)
+            box = site.plugin.publication.box(file.src_uri, file.url)
+            css = get_relative_url(site.plugin.publication.stylesheet, file.url)
             built.write_text(box_page(built.read_text("utf-8"), box, css), encoding="utf-8")
             print(built)
     return 0

@@ -90,11 +90,12 @@ class Site:
                         Runbook(file.src_uri, (), ()), [_failure(error, file)]
                     )
                     continue
-            reading = self.plugin.pages.pop(file.src_uri)
+            reading = self.plugin.publication.pages.pop(file.src_uri)
             reading.errors += [_located(f"{name}: {message}", file) for name, message in logged]
             readings[file.src_uri] = reading
-        self.plugin.pages = {path: r for path, r in readings.items() if not r.errors}
-        self.plugin.check()
+        publication = self.plugin.publication
+        publication.pages = {path: r for path, r in readings.items() if not r.errors}
+        publication.check()
         return readings
 
 

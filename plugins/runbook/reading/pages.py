@@ -14,12 +14,13 @@ from typing import Any
 from mkdocs.utils.meta import get_data
 
 from runbook.errors import SourceError
+from runbook.reading.blocks import read_runbook
 from runbook.reading.crosscheck import check_page
 from runbook.reading.fences import FenceReader
 from runbook.reading.render import Rendering, render
 from runbook.reading.selection import Selection
 from runbook.reading.settings import page_settings
-from runbook.reading.steps import Runbook, read_runbook
+from runbook.reading.steps import Runbook
 from runbook.reading.syntax import check_steps
 
 

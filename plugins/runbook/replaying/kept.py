@@ -24,8 +24,10 @@ from pathlib import Path
 from runbook.replaying.replay import Replay
 from runbook.replaying.sandbox import _system_path
 
-# A kept state unused this long is removed: the cache does not grow without end.
+# A kept state unused this long is removed, and the least recently used beyond this many: the
+# cache does not grow without end (a state holds a virtualenv, say, of tens of megabytes).
 _UNUSED = 14 * 24 * 3600.0
+_MOST = 24
 # A file larger than this is known by its size and times, not its bytes: a folder of wheels can
 # hold gigabytes.
 _HASHED = 16 * 1024 * 1024
@@ -200,12 +202,17 @@ class EndStates:
         return True
 
     def prune(self) -> None:
-        """Remove the kept states unused for two weeks."""
+        """Remove the kept states unused for two weeks, and the least recently used beyond
+        `_MOST`."""
         now = time.time()
+        used = []
         for note in self.folder.glob("*.pickle"):
             try:
-                if now - note.stat().st_mtime > _UNUSED:
-                    note.unlink()
-                    shutil.rmtree(self.folder / note.stem, ignore_errors=True)
+                used.append((note.stat().st_mtime, note))
             except OSError:
                 continue
+        used.sort(reverse=True)
+        for place, (when, note) in enumerate(used):
+            if now - when > _UNUSED or place >= _MOST:
+                note.unlink(missing_ok=True)
+                shutil.rmtree(self.folder / note.stem, ignore_errors=True)

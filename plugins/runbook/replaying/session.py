@@ -226,6 +226,8 @@ class ReplaySession:
             repr(sorted(setup.env.items())),
             setup.timeout,
             self.settings.tools,
+            # The folder its state was made in: the absolute paths a state holds lead there.
+            self.settings.scratch,
             tool_digest(),
         ]
         return digest(parts)
