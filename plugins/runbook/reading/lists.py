@@ -235,9 +235,13 @@ def _redirection(code: str, i: int) -> bool:
     return (i > 0 and code[i - 1] in "<>") or code.startswith("&>", i)
 
 
+# A `!` that may start a pipeline: at a line's start, or after an operator or a keyword.
+_BANG = re.compile(r"(?:^|[;&|(]|\b(?:then|do|else|time))[ \t]*![ \t]", re.M)
+
+
 def checked(code: str) -> str:
     """`code` with the check each of its top-level lists needs (see the module's docstring)."""
-    if "&&" not in code and "!" not in code:
+    if "&&" not in code and _BANG.search(code) is None:
         return code  # most steps: nothing to check beyond `set -e`
     edits: list[tuple[int, str]] = []
     for found in top_level_lists(code):
@@ -268,6 +272,8 @@ def count_commands(code: str) -> int:
 def aliases_used_early(code: str) -> tuple[str, int] | None:
     """An alias `code` defines and uses later in the same step, and the line of the use: bash
     reads a step whole, so the alias is not there yet."""
+    if "alias" not in code:
+        return None  # most steps
     defined: set[str] = set()
     for found in top_level_lists(code):
         for first, at in zip(found.firsts, found.starts, strict=True):

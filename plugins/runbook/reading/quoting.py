@@ -294,6 +294,8 @@ class Lexer:
 
 def stray_brace(code: str) -> int | None:
     """Return the line (from 1) of a `}` in shell `code` that closes no group of its own."""
+    if "}" not in code:
+        return None  # most commands: no brace to close anything
     lexer = Lexer(code)
     lexer.run()
     return lexer.line_at(lexer.stray) if lexer.stray is not None else None
@@ -315,6 +317,21 @@ _OPENERS = {
     "group": "a { group",
     "param": "a ${ expansion",
 }
+
+
+def open_or_stray(code: str) -> bool:
+    """Whether shell `code` leaves something open or closes a group twice (see `unfinished`
+    and `stray_brace`), told from one walk of it."""
+    if _OPENS.search(code) is None:
+        return False
+    lexer = Lexer(code)
+    lexer.run()
+    if lexer.stray is not None or lexer.heredocs or lexer.unterminated is not None:
+        return True
+    if any(state in _OPENERS for state in lexer.stack):
+        return True
+    trailing = len(code) - len(code.rstrip("\\"))
+    return bool(trailing % 2) and lexer.stack[-1] == "bare"
 
 
 def unfinished(code: str) -> tuple[int, str] | None:

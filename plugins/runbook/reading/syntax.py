@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 
 from runbook.errors import SourceError
-from runbook.reading.quoting import stray_brace, unfinished
+from runbook.reading.quoting import open_or_stray, stray_brace, unfinished
 from runbook.reading.steps import Step
 
 _WRAPPER_LINES = 2  # `runbook_check_...() {` and `:` stand before a step's first line
@@ -149,8 +149,7 @@ class StepCheck:
         for step in steps:
             if step.skip is not None or step.kind != "command":
                 continue
-            open_or_stray = unfinished(step.script) or stray_brace(step.script)
-            if not _pretty_prints() or open_or_stray is not None:
+            if not _pretty_prints() or open_or_stray(step.script):
                 self.alone.append(step)
             else:
                 batch.append(step)
