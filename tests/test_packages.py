@@ -13,7 +13,7 @@ import pytest
 from wheels import make_wheel
 
 from conftest import Guide
-from helpers import PLUGINS, command, mkdocs_yml, page, write_site
+from helpers import PLUGINS, TITLE, command, mkdocs_yml, page, write_site
 from runbook.adapters.packages import installs
 
 VENV = "python3 -m venv .venv\nsource .venv/bin/activate"
@@ -289,7 +289,7 @@ def test_the_filled_folder_makes_the_replay_pass_offline(tmp_path: Path, index: 
         ),
         pytest.param(
             "      packages: wheels/\n",
-            {"p.md": page("```sh title=\"Execute the following command(s) in a terminal\"\n")},
+            {"p.md": page(f'```sh title="{TITLE}"\n')},
             2,
             "p.md:3: ",
             id="a-page-with-an-error",
