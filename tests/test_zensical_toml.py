@@ -14,7 +14,7 @@ import pytest
 from pymdownx.superfences import fence_code_format
 from zensical.extensions.emoji import to_svg, twemoji
 
-from helpers import PROJECT
+from helpers import PROJECT, command, page
 from runbook.adapters.cli import main
 from runbook.adapters.site import load_site
 
@@ -224,3 +224,22 @@ def test_a_bad_file_is_refused_at_its_line(
     status, out, err = run_here(capsys, guide, "-f", "zensical.toml", "list")
     assert (status, out) == (2, "")
     assert err.startswith(error), err
+
+
+def test_macros_render_the_page_as_zensical_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`[project.plugins.macros]` renders the page's Jinja, `extra` included, before it is read:
+    a command a macro makes is refused, as under `mkdocs.yml`, since the page does not hold it."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "zensical.toml").write_text(
+        '[project]\nsite_name = "Macros"\n[project.extra]\nversion = "1.2.3"\n'
+        "[project.markdown_extensions.pymdownx.superfences]\n[project.plugins.macros]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "docs" / "index.md").write_text(
+        page("Version {{ version }}.", command('echo "{{ version }}"')), encoding="utf-8"
+    )
+    status, out, err = run_here(capsys, tmp_path, "-f", "zensical.toml", "list")
+    assert (status, out) == (2, "")
+    assert "shows a command block that its source does not hold ('echo \"1.2.3\"')" in err
