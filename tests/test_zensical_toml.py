@@ -127,11 +127,14 @@ def test_it_reads_as_the_mkdocs_yml_it_stands_for(
 
 @pytest.mark.replay
 def test_replay_passes(guide: Path) -> None:
-    """`runbook -f zensical.toml replay` installs from the wheels of its `packages` and greets
-    with the value of its `values`."""
-    done = run("runbook", "-f", "zensical.toml", "replay", "docs/install.md", cwd=guide)
+    """`runbook -f zensical.toml replay` installs from the wheels of its `packages`, with the uv
+    of its `tools`, and greets with the value of its `values` (the README's command replays the
+    pip variant)."""
+    done = run(
+        "runbook", "-f", "zensical.toml", "replay", "docs/install.md", "--variant", "uv", cwd=guide
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.startswith("install.md (pip): all 3 steps passed")
+    assert done.stdout.startswith("install.md (uv): all 3 steps passed")
 
 
 def test_export_writes_the_scripts_into_zensicals_site(
