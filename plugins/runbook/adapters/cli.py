@@ -6,6 +6,8 @@ runbook [-f mkdocs.yml] replay PAGE [--variant LABEL] [--take-over] [--transport
 runbook [-f mkdocs.yml] export SITE_DIR
 runbook [-f mkdocs.yml] packages [-- PIP_OPTION...]
 
+`-f zensical.toml` reads a guide Zensical builds from that file alone.
+
 Exit status: 0 when all went well, 1 when a replay failed, 2 on bad input (each problem on
 stderr as `path:line: message`).
 """
@@ -278,7 +280,10 @@ def _outputs(replayed: PageReplay) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="runbook", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "-f", "--config-file", default="mkdocs.yml", help="the site's configuration (mkdocs.yml)"
+        "-f",
+        "--config-file",
+        default="mkdocs.yml",
+        help="the site's configuration: mkdocs.yml, or a Zensical guide's zensical.toml",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="list pages, variants, placeholders and steps")
