@@ -11,6 +11,7 @@ import base64
 import hashlib
 import sys
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 # Every file in an archive gets this date, so the bytes never change.
@@ -25,8 +26,11 @@ def _entry(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
-def make_wheel(folder: Path, name: str, version: str, code: str) -> Path:
-    """Write a pure-Python wheel of one module, `name.py` holding `code`; return its path."""
+def make_wheel(
+    folder: Path, name: str, version: str, code: str, requires: Sequence[str] = ()
+) -> Path:
+    """Write a pure-Python wheel of one module, `name.py` holding `code`, that depends on the
+    `requires` specifiers; return its path."""
     folder.mkdir(parents=True, exist_ok=True)
     info = f"{name}-{version}.dist-info"
     files = {
@@ -34,6 +38,7 @@ def make_wheel(folder: Path, name: str, version: str, code: str) -> Path:
         f"{info}/METADATA": (
             f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
             f"Summary: A tiny package of the tests\n"
+            + "".join(f"Requires-Dist: {required}\n" for required in requires)
         ).encode(),
         f"{info}/WHEEL": (
             b"Wheel-Version: 1.0\nGenerator: tests/wheels.py\nRoot-Is-Purelib: true\n"

@@ -4,6 +4,9 @@ runbook [-f mkdocs.yml] list [PATH...]
 runbook [-f mkdocs.yml] script PAGE [--variant LABEL] [--take-over]
 runbook [-f mkdocs.yml] replay PAGE [--variant LABEL] [--take-over] [--transport path|http]
 runbook [-f mkdocs.yml] export SITE_DIR
+runbook [-f mkdocs.yml] packages [-- PIP_OPTION...]
+
+`-f zensical.toml` reads a guide Zensical builds from that file alone.
 
 Exit status: 0 when all went well, 1 when a replay failed, 2 on bad input (each problem on
 stderr as `path:line: message`).
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from mkdocs.utils import get_relative_url
 
+from runbook.adapters.packages import fetch_packages
 from runbook.adapters.publication import write_output
 from runbook.adapters.scriptbox import box_page
 from runbook.adapters.site import Site, SiteError, load_site
@@ -291,7 +295,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="runbook", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "-f", "--config-file", default="mkdocs.yml", help="the site's configuration (mkdocs.yml)"
+        "-f",
+        "--config-file",
+        default="mkdocs.yml",
+        help="the site's configuration: mkdocs.yml, or a Zensical guide's zensical.toml",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="list pages, variants, placeholders and steps")
@@ -330,6 +337,17 @@ def _main(argv: Sequence[str] | None = None) -> int:
         "export", help="write the scripts and downloads into a site another generator built"
     )
     exporting.add_argument("site_dir", help="the built site, such as `site` after `zensical build`")
+    packages = commands.add_parser(
+        "packages",
+        help="download what the pages install, for the sandbox's Python, into the site's first "
+        "folder of wheels (packages:), from the package index",
+    )
+    packages.add_argument(
+        "pip_args",
+        nargs="*",
+        metavar="-- PIP_OPTION",
+        help="options for `pip download`, after --: -- --no-index --find-links DIR",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -338,6 +356,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return list_pages(site, args.paths)
         if args.command == "export":
             return export(site, args.site_dir)
+        if args.command == "packages":
+            return fetch_packages(site, args.pip_args)
         if args.command == "replay":
             return replay_page(
                 site,

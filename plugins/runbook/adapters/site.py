@@ -25,6 +25,7 @@ from mkdocs.structure.pages import Page
 
 from runbook.adapters.config import site_settings
 from runbook.adapters.plugin import RunbookPlugin
+from runbook.adapters.zensical import zensical_config
 from runbook.errors import SourceError
 from runbook.reading.pages import PageReading
 from runbook.reading.settings import SiteSettings
@@ -155,16 +156,24 @@ def _warnings() -> Iterator[list[tuple[str, str]]]:
 
 
 def load_site(config_file: str | os.PathLike[str] = "mkdocs.yml") -> Site:
-    """Load the site of `config_file` as `mkdocs build` does, up to its pages; raise SiteError."""
+    """Load the site of `config_file` as `mkdocs build` does, up to its pages; raise SiteError.
+
+    A `.toml` file is a Zensical guide's `zensical.toml`, read as the `mkdocs.yml` it stands for.
+    """
     shown = os.fspath(config_file)
     if not os.path.isfile(config_file):
         raise SiteError(f"{shown}:1: no such configuration file (runbook reads the site's)")
     with _warnings() as logged:
         try:
-            config = load_config(os.fspath(config_file))
+            if Path(config_file).suffix == ".toml":  # a Zensical guide's zensical.toml
+                config = zensical_config(config_file)
+            else:
+                config = load_config(os.fspath(config_file))
         except (Abort, ConfigurationError, OSError) as error:
             message = "; ".join(m for _, m in logged) or str(error)
             raise SiteError(f"{shown}:{_line(shown, message)}: {message}") from None
+        except SourceError as error:
+            raise SiteError(str(error.at(shown))) from None
     plugin = config.plugins.get("runbook")
     if not isinstance(plugin, RunbookPlugin):
         plugin = RunbookPlugin()
@@ -185,7 +194,7 @@ def load_site(config_file: str | os.PathLike[str] = "mkdocs.yml") -> Site:
 
 
 def _line(config_file: str, message: str) -> int:
-    """Guess the line of `mkdocs.yml` a configuration error is about."""
+    """Guess the line of `mkdocs.yml` (or `zensical.toml`) a configuration error is about."""
     found = re.search(r"line (\d+)", message)
     if found is not None:
         return int(found[1])
@@ -196,6 +205,6 @@ def _line(config_file: str, message: str) -> int:
         return 1
     for key in reversed(keys):
         for number, line in enumerate(lines, start=1):
-            if re.match(rf"\s*-?\s*{re.escape(key)}\s*:", line):
+            if re.match(rf"\s*-?\s*{re.escape(key)}\s*:|\s*\"?{re.escape(key)}\"?\s*=", line):
                 return number
     return 1

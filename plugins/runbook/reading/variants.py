@@ -10,13 +10,21 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from runbook.errors import SourceError
 from runbook.reading.render import Rendering, Tab
 
-if TYPE_CHECKING:
-    from runbook.reading.steps import Step
+
+class Step(Protocol):
+    """What variants read of a step (`steps.Step`): where it is, and the tabs that hold it."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def tabs(self) -> tuple[Tab, ...]: ...
 
 
 @dataclass(frozen=True)

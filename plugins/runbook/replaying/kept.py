@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runbook.replaying.replay import Replay
-from runbook.replaying.sandbox import _system_path
+from runbook.replaying.sandbox import system_path
 
 # A kept state unused this long is removed, and the least recently used beyond this many: the
 # cache does not grow without end (a state holds a virtualenv, say, of tens of megabytes).
@@ -105,7 +105,7 @@ def _package() -> dict[str, str]:
 def versions() -> list[str]:
     """The first line `--version` prints for bash, git and python3."""
     found = []
-    path = _system_path()
+    path = system_path()
     for program in ("bash", "git", "python3"):
         try:
             done = subprocess.run(

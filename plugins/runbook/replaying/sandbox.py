@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import sysconfig
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,7 @@ exit 128
 _PROXIES = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy")
 
 
-def _system_path() -> str:
+def system_path() -> str:
     """The caller's PATH without the folders a replay must not write through.
 
     A virtualenv's, the real HOME's (pyenv, ~/.local) and the current folder's programs would
@@ -110,7 +111,7 @@ def make_sandbox(
         (bin_dir / name).chmod(0o755)
     (bin_dir / "runbook-no-browser").write_text(_NO_BROWSER, encoding="utf-8")
     (bin_dir / "runbook-no-browser").chmod(0o755)
-    system = _system_path()
+    system = system_path()
     _link_tools(bin_dir, tools, system)
     rules = [
         f'[url "blocked::{scheme}://"]\n\tinsteadOf = {scheme}://\n'
@@ -184,12 +185,20 @@ class SandboxError(Exception):
     """The sandbox cannot be made as the site asks: `str()` says why."""
 
 
+def find_tool(name: str) -> str | None:
+    """Where `name` is: on the PATH, or beside the running Python (an unactivated virtualenv)."""
+    return shutil.which(name) or shutil.which(name, path=sysconfig.get_path("scripts"))
+
+
 def _link_tools(bin_dir: Path, tools: Sequence[str], system: str) -> None:
     """Link each tool, and a Python 3 if the system's folders have none, into the sandbox."""
-    wanted = {name: shutil.which(name) for name in tools}
+    wanted = {name: find_tool(name) for name in tools}
     missing = [name for name, found in wanted.items() if found is None]
     if missing:
-        raise SandboxError(f"tools: {', '.join(missing)} not found on this machine's PATH")
+        raise SandboxError(
+            f"tools: {', '.join(missing)} not found on this machine's PATH"
+            f" nor in {sysconfig.get_path('scripts')}"
+        )
     if shutil.which("python3", path=system) is None:
         # The machine's only Python lives where the sandbox does not look (pyenv, say).
         base = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
