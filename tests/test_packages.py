@@ -14,7 +14,7 @@ from wheels import make_wheel
 
 from conftest import Guide
 from helpers import PLUGINS, TITLE, command, mkdocs_yml, page, write_site
-from runbook.adapters.packages import installs
+from runbook.reading.installs import installs
 
 VENV = "python3 -m venv .venv\nsource .venv/bin/activate"
 
