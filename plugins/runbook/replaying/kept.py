@@ -5,7 +5,7 @@ A page that another starts after is replayed once, and its end kept in the cache
 sandbox's files and what the replay found. A later replay of that page, or of one after it,
 restores the copy instead of replaying again, in this run or a later one, from the test suite
 or the command line. A kept state is only used under the same key, and the key covers all that
-made it (see `ReplaySession.key`); a stale state would be a silent pass.
+made it (see `Plans.key` in `plans.py`); a stale state would be a silent pass.
 """
 
 from __future__ import annotations

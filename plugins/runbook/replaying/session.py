@@ -5,12 +5,11 @@ page ends (`runbook: {start: other-page.md}`, see `chains.py`): that replay's fi
 state, its working directory, its variables (exported or not) and functions, so an activated
 virtualenv too.
 
-All pages of one chain replay in the same folder of the site's cache (`roots/`), so the absolute
-paths a page's state holds (a virtualenv's, a remote's) stay right for the page after it, in
-this run and the next. A page's end state is replayed once and kept (`kept.py`), under a key of
-all that made it, and copied back for each page that starts after it: a chain costs what
-changed. Sessions of several processes (pytest-xdist), and the command line, share the kept
-states, and take turns on a chain's folder.
+`plans.py` says what a replay starts from and the key of all that makes it; `roots.py` holds the
+folders chains replay in. A page's end state is replayed once and kept (`kept.py`) under its
+key, and copied back for each page that starts after it: a chain costs what changed. Sessions
+of several processes (pytest-xdist), and the command line, share the kept states, and take
+turns on a chain's folder.
 
 A take-over replay starts in an empty folder holding the download of the page's named start
 state, as a reader who has just downloaded it does, and runs the take-over steps too.
@@ -18,46 +17,32 @@ state, as a reader who has just downloaded it does, and runs the take-over steps
 
 from __future__ import annotations
 
-import fcntl
-import re
 import shlex
-import shutil
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from runbook.errors import SourceError
-from runbook.reading.settings import Remote, Setup, SiteSettings, Value
+from runbook.reading.settings import SiteSettings
 from runbook.reading.steps import DEFAULT_TIMEOUT, Runbook, Step
 from runbook.reading.variants import Variant
-from runbook.replaying.chains import chain_of, path_through, whole_chain
-from runbook.replaying.kept import (
-    EndStates,
-    Kept,
-    digest,
-    files_digest,
-    tool_digest,
-)
+from runbook.replaying.chains import whole_chain
+from runbook.replaying.kept import Kept
+from runbook.replaying.plans import Plans, Transport
 from runbook.replaying.prologue import SAVE_STATE
 from runbook.replaying.replay import SERVER_GRACE, Replay, run_script
-from runbook.replaying.sandbox import Sandbox, SandboxError, make_sandbox
-from runbook.replaying.script import page_script, render_script
-from runbook.replaying.states import build_state, bundle_name, make_bundle, state_digest
-from runbook.replaying.world import (
-    World,
-    missing_files,
-    missing_interpreters,
-    ports_taken,
-    stand_in,
-)
+from runbook.replaying.roots import Roots
+from runbook.replaying.sandbox import Sandbox, make_sandbox
+from runbook.replaying.script import render_script
+from runbook.replaying.states import build_state, bundle_name, make_bundle
+from runbook.replaying.world import missing_files, missing_interpreters, ports_taken, stand_in
 from runbook.standins.gitserver import serve_git
 
-Transport = Literal["path", "http"]
+__all__ = ["ChainError", "PageReplay", "ReplaySession", "Transport"]
+
 # Hears what a session does besides a replay's events: which pages it replays first, and
 # whether it used a kept state.
 Notify = Callable[[str], None]
@@ -116,31 +101,6 @@ class ChainError(Exception):
     """A page could not start: the replay of a page it starts after failed. `str()` says so."""
 
 
-def _remade(own: Path) -> Callable[[str, list[str]], list[str]]:
-    """What a kept copy leaves out: the sandbox's own files that `make_sandbox` writes again,
-    and the script the replay ran."""
-
-    def ignore(folder: str, names: list[str]) -> list[str]:
-        return ["bin", "gitconfig", "runbook.sh", "state"] if Path(folder) == own else []
-
-    return ignore
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "page"
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 class ReplaySession:
     """Replays the pages of one site, over one transport, in folders of the site's cache."""
 
@@ -160,85 +120,18 @@ class ReplaySession:
         states other runs kept; `clean` removes the folder of each replay when it closes (the
         kept end states stay)."""
         self.runbook_of = runbook_of
-        self.pages = pages
         self.settings = settings
         self.transport = transport
         self.followed = followed
         self.notify = notify or (lambda message: None)
-        self.clean = clean
-        self.cache = settings.cache
-        self.ends = EndStates(self.cache / "ends", fresh)
-        self._open: set[Path] = set()
-        # The loopback bases each root's pages were served at, since it was made.
-        self._bases: dict[Path, tuple[str, ...]] = {}
+        self.plans = Plans(runbook_of, pages, settings, transport)
+        self.roots = Roots(settings, fresh, clean)
         # How many times each page's script ran in this process: a kept end state is not rerun.
         self.runs: Counter[str] = Counter()
 
-    # What a replay starts from --------------------------------------------------------------
-
     def chain(self, page: str) -> list[str]:
         """The pages whose replays `page` starts after, first first, and `page` itself."""
-        return chain_of(page, self.runbook_of, self.pages, self.settings.states)
-
-    def path(
-        self, page: str, variant: Variant, after: tuple[str | None, ...] = ()
-    ) -> list[Variant]:
-        """The variants a replay of `variant` of `page` takes through its chain: those `after`
-        names (by name, for the pages before it), or those its labels link to."""
-        runbooks = [self.runbook_of(name) for name in self.chain(page)]
-        fixed = {len(runbooks) - 1: variant}
-        for place, name in enumerate(after[: len(runbooks) - 1]):
-            if name is not None:
-                fixed[place] = runbooks[place].variant(name)
-        return list(path_through(runbooks, fixed))
-
-    def setup(self, runbook: Runbook) -> Setup:
-        """What a page's replay sets up: the site's setup, then the page's own."""
-        return self.settings.setup.then(runbook.settings.setup)
-
-    def key(self, page: str, path: list[Variant], take_over: bool = False) -> str:
-        """A digest of all that makes a page's replay, and its end: the page's script and
-        steps, where it starts (every page of its chain, or the files of its named state), its
-        values and setup (the stand-ins' files, its variables), the transport, and the tool
-        (this code, bash, git and the sandbox's Python)."""
-        runbook = self.runbook_of(page)
-        variant = path[-1]
-        start = runbook.settings.start
-        if start is None:
-            origin = "empty"
-        elif start.page and not take_over:
-            origin = self.key(start.name, path[:-1])
-        else:
-            origin = digest([start.name, take_over, state_digest(self._state(start.name))])
-        steps = runbook.steps_for(variant, take_over)
-        setup = self.setup(runbook)
-        stand_ins = [files_digest(self.settings.path(folder)) for folder in setup.packages]
-        stand_ins += [
-            (url, files_digest(self.settings.path(p))) for url, p in setup.downloads.items()
-        ]
-        parts = [
-            origin,
-            self.transport,
-            page_script(runbook, variant, take_over, self.settings.setup.timeout),
-            repr([(s.location, s.kind, s.file, s.timeout, s.expected) for s in steps]),
-            repr(sorted(self._declared(runbook).items())),
-            repr(stand_ins),
-            repr(sorted(setup.env.items())),
-            setup.timeout,
-            self.settings.tools,
-            # The folder its state was made in: the absolute paths a state holds lead there.
-            self.settings.scratch,
-            tool_digest(),
-        ]
-        return digest(parts)
-
-    def _state(self, name: str) -> Path:
-        return self.settings.path(self.settings.states[name])
-
-    def _declared(self, runbook: Runbook) -> dict[str, Value]:
-        return {**self.settings.values, **runbook.settings.values}
-
-    # Replays ---------------------------------------------------------------------------------
+        return self.plans.chain(page)
 
     @contextmanager
     def replay(
@@ -264,18 +157,11 @@ class ReplaySession:
         chosen = runbook.variant(variant)
         if take_over and not runbook.take_over:
             raise SourceError(1, "no take-over steps: the page has one path only", page)
-        chain = self.chain(page)
-        path = self.path(page, chosen, after)
+        chain = self.plans.chain(page)
+        path = self.plans.path(page, chosen, after)
         suffix = "-take-over" if take_over else "-whole" if whole else ""
-        root = self.settings.scratch / "roots" / f"{_slug(chain[0])}-{self.transport}{suffix}"
-        if root in self._open:
-            raise RuntimeError(f"{page}: a replay of its chain is still open; close it first")
-        with ExitStack() as stack:
-            stack.enter_context(_locked(root.with_name(f"{root.name}.lock")))
-            if self.clean:  # before the lock is let go
-                stack.callback(self._remove, root)
-            self._open.add(root)
-            stack.callback(self._open.discard, root)
+        root = self.roots.root(chain[0], self.transport, suffix)
+        with self.roots.hold(root, page) as stack:
             base = ""
             if self.transport == "http":
                 server = make_sandbox(self.settings.scratch / "servers" / root.name).env
@@ -287,21 +173,19 @@ class ReplaySession:
                     combined, [Variant()], False, root, base, stack, prepare, progress, chain
                 )
                 return
-            key = self.key(page, path, take_over)
-            kept = self.ends.get(key)
+            key = self.plans.key(page, path, take_over)
+            kept = self.roots.ends.get(key)
             if kept is not None and prepare is None:
                 self.notify(f"{page}: its replay is kept from an earlier run, and not run again")
-                sandbox = self._restore(key, kept, root, base, runbook)
-                script = page_script(runbook, chosen, take_over, self.settings.setup.timeout)
                 yield PageReplay(
                     runbook,
                     chosen,
                     take_over,
-                    sandbox,
+                    self.roots.restore(key, kept, root, base),
                     kept.values,
                     kept.result,
                     kept.cwd,
-                    script=script,
+                    script=self.plans.script(runbook, chosen, take_over),
                     ran_at=kept.ran_at,
                 )
                 return
@@ -324,31 +208,13 @@ class ReplaySession:
         The replay's stand-ins run until `stack` closes. `whole` names the pages of a chain
         whose steps `runbook` holds, all replayed from the first's start."""
         variant = path[-1]
-        start = runbook.settings.start
-        setup = self.setup(runbook)
-        restore: list[str] = []
-        if start is not None and start.page and not take_over:
-            sandbox = self._bring(start.name, path[:-1], root, base, runbook, start.line)
-            restore += [_FIRST_ENV, f"source {shlex.quote(str(sandbox.own / 'state.sh'))}"]
-        else:
-            sandbox = self._fresh(root, base)
-            if take_over:
-                name = start.name if start is not None and not start.page else None
-                if name is None:
-                    raise SourceError(
-                        start.line if start else 1,
-                        "take-over steps need a named start state to download (start: NAME)",
-                        runbook.path,
-                    )
-                download = make_bundle(name, self._state(name), self.cache)
-                (sandbox.workdir / bundle_name(name)).write_bytes(download)
-            elif start is not None:
-                build_state(start.name, self._state(start.name), sandbox)
+        setup = self.plans.setup(runbook)
+        sandbox, restore = self._start(runbook, path, take_over, root, base)
         world = stack.enter_context(stand_in(setup, self.settings, sandbox.own))
-        sandbox = self._sandbox(root, base, world)
+        sandbox = self.roots.sandbox(root, base, world.env)
         # What the page's state before held of the stand-ins is this replay's now.
         restore += [f"export {name}={shlex.quote(value)}" for name, value in world.env.items()]
-        values = self._values(runbook, variant, take_over, sandbox, base)
+        values = self.plans.values(runbook, variant, take_over, sandbox, base)
         restore += [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
         if prepare is not None:
             prepare(sandbox)
@@ -359,11 +225,10 @@ class ReplaySession:
         if whole:
             script = render_script(runbook, variant, False, None, timeout, whole)
         else:
-            script = page_script(runbook, variant, take_over, self.settings.setup.timeout)
+            script = self.plans.script(runbook, variant, take_over)
         keep = _KEEP_STATE.replace("{state}", shlex.quote(str(state)))
         keep = keep.replace("{cwd}", shlex.quote(str(cwd)))
         steps = [s for s in runbook.steps_for(variant, take_over) if s.skip is None]
-        timeouts = {s.location: (s.timeout or timeout) + SERVER_GRACE * s.background for s in steps}
         problem = missing_interpreters(steps, sandbox.env["PATH"])
         missing = missing_files(setup, self.settings)
         if missing:
@@ -378,7 +243,10 @@ class ReplaySession:
                     "\n".join([*restore, script, keep]),
                     sandbox,
                     [step.location for step in steps],
-                    timeouts,
+                    {
+                        s.location: (s.timeout or timeout) + SERVER_GRACE * s.background
+                        for s in steps
+                    },
                     values,
                     progress,
                     timeout,
@@ -403,43 +271,42 @@ class ReplaySession:
             ran_at,
         )
         if result.ok and self.followed(runbook.path) and not (take_over or prepare or whole):
-            self._keep(self.key(runbook.path, path), replayed, root, base)
+            self._keep(self.plans.key(runbook.path, path), replayed, root, base)
         return replayed
 
-    def _sandbox(self, root: Path, base: str, world: World | None = None) -> Sandbox:
-        moved = [(old, base) for old in self._bases.get(root, ()) if base and old != base]
-        try:
-            return make_sandbox(
-                root,
-                [base] if base else [],
-                moved,
-                world.env if world is not None else None,
-                self.settings.tools,
-            )
-        except SandboxError as error:
-            raise SourceError(1, str(error), "mkdocs.yml") from None
-
-    def _remove(self, root: Path) -> None:
-        self.ends.hold(root, None)
-        shutil.rmtree(root, ignore_errors=True)
-
-    def _fresh(self, root: Path, base: str) -> Sandbox:
-        self.ends.hold(root, None)
-        if root.exists():
-            shutil.rmtree(root)
-        root.mkdir(parents=True)
-        self._bases[root] = (base,) if base else ()
-        return self._sandbox(root, base)
+    def _start(
+        self, runbook: Runbook, path: list[Variant], take_over: bool, root: Path, base: str
+    ) -> tuple[Sandbox, list[str]]:
+        """Put the page's start state in `root`: the end of the page it starts after, a named
+        state built or downloaded, or nothing. Return its sandbox, and the lines that restore
+        the shell's state at the start of its script."""
+        start = runbook.settings.start
+        if start is not None and start.page and not take_over:
+            sandbox = self._bring(start.name, path[:-1], root, base, runbook, start.line)
+            return sandbox, [_FIRST_ENV, f"source {shlex.quote(str(sandbox.own / 'state.sh'))}"]
+        sandbox = self.roots.fresh(root, base)
+        if take_over:
+            if start is None or start.page:
+                raise SourceError(
+                    start.line if start else 1,
+                    "take-over steps need a named start state to download (start: NAME)",
+                    runbook.path,
+                )
+            download = make_bundle(start.name, self.plans.state(start.name), self.settings.cache)
+            (sandbox.workdir / bundle_name(start.name)).write_bytes(download)
+        elif start is not None:
+            build_state(start.name, self.plans.state(start.name), sandbox)
+        return sandbox, []
 
     def _bring(
         self, page: str, path: list[Variant], root: Path, base: str, after: Runbook, line: int
     ) -> Sandbox:
         """Put the end state of `page`'s replay in `root`; replay it first if none is kept."""
-        key = self.key(page, path)
-        kept = self.ends.get(key)
+        key = self.plans.key(page, path)
+        kept = self.roots.ends.get(key)
         if kept is not None:
             self.notify(f"{page}: starting from its end state, kept from an earlier run")
-            return self._restore(key, kept, root, base, self.runbook_of(page))
+            return self.roots.restore(key, kept, root, base)
         self.notify(f"{page}: replaying it first, as {after.path} starts where it ends")
         clock = time.monotonic()
         with ExitStack() as stack:
@@ -458,55 +325,12 @@ class ReplaySession:
 
     def _keep(self, key: str, replayed: PageReplay, root: Path, base: str) -> None:
         """Keep a copy of `root` as the end of a replay, for later pages and later runs."""
-        bases = self._bases.get(root, (base,) if base else ())
         kept = Kept(
             replayed.result,
             replayed.values,
             replayed.cwd,
-            bases,
-            self.ends.fresh or "",
+            self.roots.bases(root, base),
+            self.roots.ends.fresh or "",
             replayed.ran_at,
         )
-        self.ends.keep(key, kept, root, _remade(replayed.sandbox.own))
-
-    def _restore(self, key: str, kept: Kept, root: Path, base: str, runbook: Runbook) -> Sandbox:
-        """Copy a kept end state into `root`, reachable at the loopback base `base`."""
-        if self.ends.restore(key, root) or root not in self._bases:
-            self._bases[root] = kept.bases
-        # Every address the pages so far were served at now leads to this replay's server.
-        sandbox = self._sandbox(root, base)
-        self._bases[root] = tuple(dict.fromkeys((*self._bases.get(root, ()), base))) if base else ()
-        self.ends.hold(root, key)
-        return sandbox
-
-    def _values(
-        self, runbook: Runbook, variant: Variant, take_over: bool, sandbox: Sandbox, base: str
-    ) -> dict[str, str]:
-        """The environment variables of the page's placeholders, from the declared test values."""
-        declared = self._declared(runbook)
-        values = {}
-        for placeholder in runbook.placeholders(variant, take_over):
-            value = declared.get(placeholder.name)
-            if value is None:
-                raise SourceError(
-                    placeholder.line,
-                    f"no test value for {placeholder.name} (<{placeholder.text}>): declare it "
-                    "under `values:` of the runbook plugin in mkdocs.yml, or under "
-                    "`runbook: values:` in the page's front matter",
-                    runbook.path,
-                )
-            values[placeholder.name] = self._value(value, sandbox, base)
-        return values
-
-    def _value(self, value: Value, sandbox: Sandbox, base: str) -> str:
-        if not isinstance(value, Remote):
-            return value
-        remote = sandbox.remotes / value.name
-        if not remote.exists():
-            subprocess.run(
-                ["git", "init", "--quiet", "--bare", "--initial-branch=main", str(remote)],
-                env=sandbox.env,
-                check=True,
-                capture_output=True,
-            )
-        return base + value.name if base else str(remote)
+        self.roots.keep(key, kept, root, replayed.sandbox.own)
