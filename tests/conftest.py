@@ -41,6 +41,16 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["RUNBOOK_FRESH"] = f"pytest-{uuid.uuid4().hex}"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A module of checks named after a page (`test_my_page.py` for `docs/my-page.md`) answers
+    to the page's name: `pytest -k my-page` runs them with the page's replays."""
+    pages = {path.stem.replace("-", "_"): path.stem for path in DOCS.glob("*.md")}
+    for item in items:
+        module = item.path.stem.removeprefix("test_")
+        if module in pages:
+            item.extra_keyword_matches.add(pages[module])
+
+
 # Property tests render hundreds of pages: no deadline per page. On CI the examples are the same
 # on every run, so a failure there is one anyone can reproduce.
 settings.register_profile(

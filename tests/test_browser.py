@@ -189,7 +189,11 @@ def test_palette_toggle_switches_to_dark_and_back(chapter: Page) -> None:
 @pytest.mark.parametrize(
     ("device", "width", "height"), [("desktop", 1280, 800), ("phone", 390, 844)]
 )
-@pytest.mark.parametrize(("name", "path"), [("chapter", CHAPTER_PATH), ("home", "")])
+# Named by what they show, not by the chapter's path: screenshots are for people to look at, and
+# an author's `pytest -k PAGE` need not take them.
+@pytest.mark.parametrize(
+    ("name", "path"), [("chapter", CHAPTER_PATH), ("home", "")], ids=["chapter", "home"]
+)
 def test_screenshot(
     browse: Browsing,
     site_url: str,

@@ -63,17 +63,35 @@ NOT_RUN_HERE = (
 RUN = ("runbook ", "mkdocs build", "properdocs build", "zensical build", "pytest tests/")
 
 
-def shown_commands() -> list[str]:
-    """Every command the README and the authors' page show: in `sh` blocks, or in a table."""
-    found: list[str] = []
+def shown() -> dict[str, str]:
+    """Every command the README and the authors' page show, in `sh` blocks or in a table, by
+    where it is first shown (`README.md:LINE`): a test of one is named by the file that shows
+    it, so `pytest -k PAGE` runs a page's checks, not the commands that name the page."""
+    found: dict[str, str] = {}
     for path in (PROJECT / "README.md", PROJECT / "docs" / "how-these-pages-are-tested.md"):
         text = path.read_text(encoding="utf-8")
         # Examples of pages, in four-backtick blocks, hold commands of the example, not ours.
-        text = re.sub(r"^````.*?^````$", "", text, flags=re.M | re.S)
-        for block in re.findall(r"```sh[^\n]*\n(.*?)\n```", text, re.S):
-            found += [line.split("  #")[0].strip() for line in block.splitlines()]
-        found += re.findall(r"^\|.*\| `([^`]+)` \|$", text, re.M)  # a table's "Run" column
-    return list(dict.fromkeys(command for command in found if command))
+        text = re.sub(r"^````.*?^````$", _blank, text, flags=re.M | re.S)
+        commands = []
+        for block in re.finditer(r"```sh[^\n]*\n(.*?)\n```", text, re.S):
+            first = text.count("\n", 0, block.start(1)) + 1
+            for number, line in enumerate(block[1].splitlines(), start=first):
+                commands.append((number, line.split("  #")[0].strip()))
+        for row in re.finditer(r"^\|.*\| `([^`]+)` \|$", text, re.M):  # a table's "Run" column
+            commands.append((text.count("\n", 0, row.start()) + 1, row[1]))
+        for number, command in sorted(commands):
+            if command and command not in found.values():
+                found[f"{path.name}:{number}"] = command
+    return found
+
+
+def _blank(match: re.Match[str]) -> str:
+    return "\n" * match[0].count("\n")
+
+
+def shown_commands() -> list[str]:
+    """Every command the README and the authors' page show, in order."""
+    return list(shown().values())
 
 
 def test_every_shown_command_is_run_somewhere() -> None:
@@ -96,7 +114,10 @@ def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.mark.parametrize("command", [c for c in shown_commands() if c.startswith(RUN)])
+@pytest.mark.parametrize(
+    "command",
+    [pytest.param(c, id=where) for where, c in shown().items() if c.startswith(RUN)],
+)
 def test_shown_command_works_in_a_new_shell(command: str, copy: Path, tmp_path: Path) -> None:
     """Run as shown, in a new shell whose PATH has the virtualenv's programs, it succeeds."""
     env = {
@@ -108,7 +129,8 @@ def test_shown_command_works_in_a_new_shell(command: str, copy: Path, tmp_path: 
     result = subprocess.run(
         ["bash", "-c", command], cwd=copy, env=env, capture_output=True, text=True, check=False
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    said = result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.returncode == 0, f"$ {command}\n{said}"
 
 
 def test_the_vendored_mermaid_is_the_version_its_file_names() -> None:
