@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import ClassVar, Literal
 
+from runbook.reading.heredocs import Heredoc, heredoc_at, line_end
+
 # Where the lexer stands: bare words, a quote, a substitution or subshell, a group, arithmetic,
 # a comment, or a here-document's body (its delimiter quoted or not).
 Context = Literal[
@@ -37,20 +39,6 @@ _SPECIAL = re.compile(r"""[<'"\\$()`#\n{}]""")
 # Around a `{` or `}` that is a word of its own (a group), not part of a word (`{a,b}`).
 _BEFORE_BRACE = frozenset(" \t\n;&|(")
 _AFTER_BRACE = frozenset(" \t\n;&|)")
-_HEREDOC = re.compile(r"(-?)[ \t]*(?:'([^'\n]*)'|\"([^\"\n]*)\"|\\?([\w.-]+))")
-
-
-def _heredoc(code: str, start: int) -> tuple[int, str, bool, bool] | None:
-    """Parse a here-document operator at `start` (just past `<<`): (end, word, quoted, tabs)."""
-    if code.startswith("<", start):  # a here-string, <<<
-        return None
-    match = _HEREDOC.match(code, start)
-    if match is None:
-        return None
-    strip_tabs, single, double, bare = match.groups()
-    word = next(w for w in (single, double, bare) if w is not None)
-    quoted = single is not None or double is not None or code[match.start(4) - 1] == "\\"
-    return match.end(), word, quoted, bool(strip_tabs)
 
 
 class Lexer:
@@ -66,10 +54,10 @@ class Lexer:
         self.stack: list[Context] = ["bare"]
         # Where each context of the stack opened, in `code`.
         self.opened = [0]
-        # Here-documents whose bodies follow the line: word, quoted, <<- and where each opened.
-        self.heredocs: list[tuple[str, bool, bool, int]] = []
-        # A here-document whose delimiter never comes, and where it opened.
-        self.unterminated: tuple[str, int] | None = None
+        # Here-documents whose bodies follow the line.
+        self.heredocs: list[Heredoc] = []
+        # The first here-document whose delimiter never comes.
+        self.unterminated: Heredoc | None = None
         # Where a `}` closes a group the code never opened.
         self.stray: int | None = None
 
@@ -250,30 +238,27 @@ class Lexer:
     def _heredoc_operator(self, i: int) -> int:
         """Read `<<` at `i`: a here-document's operator (its body comes after the line), a
         here-string's `<<<`, or a shift."""
-        heredoc = _heredoc(self.code, i + 2)
+        heredoc = heredoc_at(self.code, i)
         if heredoc is None:
             return self.take(i, 3 if self.code.startswith("<<<", i) else 2)
-        end, word, quoted, tabs = heredoc
-        self.heredocs.append((word, quoted, tabs, i))
-        return self.take(i, end - i)
+        self.heredocs.append(heredoc)
+        return self.take(i, heredoc.end - i)
 
     def _heredoc_bodies(self, i: int) -> int:
         """Copy the here-document bodies that start after the newline at `i`; return the end."""
         code = self.code
         self.out.append("\n")
         i += 1
-        for word, quoted, tabs, opened in self.heredocs:
+        for heredoc in self.heredocs:
             while i < len(code):
-                end = code.find("\n", i)
-                end = len(code) if end < 0 else end
-                line = code[i:end]
-                if (line.lstrip("\t") if tabs else line) == word:
+                end = line_end(code, i)
+                if heredoc.closes(code[i:end]):
                     self.out.append(code[i : end + 1])
                     i = end + 1
                     break
-                i = self._heredoc_line(i, end, quoted)
+                i = self._heredoc_line(i, end, heredoc.quoted)
             else:
-                self.unterminated = self.unterminated or (word, opened)
+                self.unterminated = self.unterminated or heredoc
         self.heredocs = []
         return i
 
@@ -345,10 +330,10 @@ def unfinished(code: str) -> tuple[int, str] | None:
     lexer = Lexer(code)
     lexer.run()
     if lexer.heredocs:  # a here-document operator on the code's last line
-        word, _, _, at = lexer.heredocs[0]
-        return lexer.line_at(at), f"here-document <<{word} has no lines"
+        heredoc = lexer.heredocs[0]
+        return lexer.line_at(heredoc.start), f"here-document <<{heredoc.word} has no lines"
     if lexer.unterminated is not None:
-        word, at = lexer.unterminated
+        word, at = lexer.unterminated.word, lexer.unterminated.start
         indented = any(line.strip() == word for line in code.splitlines())
         return (
             lexer.line_at(at),

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from runbook.reading.heredocs import Heredoc, heredoc_at, line_end
+
 
 @dataclass(frozen=True)
 class Word:
@@ -25,7 +27,6 @@ _PREFIXES = frozenset(
     "if then else elif do while until ! { time sudo command exec nohup".split()  # noqa: SIM905
 )
 _OPERATORS = ";&|()\n"
-_HEREDOC = re.compile(r"<<(-?)[ \t]*\\?(['\"]?)([\w.-]+)\2")
 # A redirection's operator; the word after it is its target (`2>&1` names a descriptor).
 _REDIRECTION = re.compile(r"[<>]+&?-?")
 
@@ -48,7 +49,7 @@ class _Splitter:
     def __init__(self, code: str) -> None:
         self.code = code
         self.at = 0
-        self.heredocs: list[tuple[str, bool]] = []
+        self.heredocs: list[Heredoc] = []
 
     def commands(self) -> Iterator[list[Word]]:
         words: list[Word] = []
@@ -84,10 +85,10 @@ class _Splitter:
         if self.code.startswith("<<<", start):
             self.at += 3
             return True
-        heredoc = _HEREDOC.match(self.code, start)
+        heredoc = heredoc_at(self.code, start)
         if heredoc is not None:
-            self.heredocs.append((heredoc[3], bool(heredoc[1])))
-            self.at = heredoc.end()
+            self.heredocs.append(heredoc)
+            self.at = heredoc.end
             return False
         operator = _REDIRECTION.match(self.code, start)
         assert operator is not None
@@ -96,13 +97,12 @@ class _Splitter:
 
     def skip_heredocs(self) -> None:
         """Step over the bodies of the here-documents the line just read opened."""
-        for delimiter, tabs in self.heredocs:
+        for heredoc in self.heredocs:
             while self.at < len(self.code):
-                end = self.code.find("\n", self.at)
-                end = len(self.code) if end == -1 else end
+                end = line_end(self.code, self.at)
                 line = self.code[self.at : end]
                 self.at = end + 1
-                if (line.lstrip("\t") if tabs else line) == delimiter:
+                if heredoc.closes(line):
                     break
         self.heredocs = []
 
