@@ -1,9 +1,14 @@
-"""A generated docs set shaped like the guide's chapters, and the commands each page holds.
+"""Generated docs sets, and the commands each page holds.
 
-Pages mix what a block finder must get right: command blocks at the top level, in admonitions,
+`make_page` makes a page of at least SHELL_BLOCKS shell blocks, a stress test. Its pages mix
+what a block finder must get right: command blocks at the top level, in admonitions,
 in linked content tabs and in list items, with tilde and four-backtick fences; blocks in HTML
 comments; placeholders; and blocks that are no commands (output, files). The site takes the
 project's `mkdocs.yml` and builds under `mkdocs build --strict`.
+
+`make_guide_page` makes a page shaped like a chapter of the real guide: prose, a few commands,
+files the reader writes (blocks titled with their path) and the output a command should print
+("The output should be similar to this:"), in parts of a full nav.
 """
 
 from __future__ import annotations
@@ -101,6 +106,49 @@ def make_page(number: int, seed: int = 7) -> Page:
     return Page(path, "\n".join(lines), blocks, tuple(commands))
 
 
+_GUIDE_SECTIONS = (
+    'Create a `requirements.txt` file:\n\n```txt title="requirements.txt"\n'
+    "dvc[gs]==3.59.1\npyyaml==6.0.2\n```\n\nIt lists what the experiment needs.",
+    "Add the remote and push:\n\n{command}\n\nThe remote now holds the history.",
+    'Check the differences with Git:\n\n```sh title="{title}"\ngit status\n```\n\n'
+    "The output should be similar to this:\n\n```text\nOn branch main\n"
+    "Changes to be committed:\n  new file:   params.yaml\n```",
+    'Update the `params.yaml` file:\n\n```yaml title="params.yaml"\nprepare:\n'
+    "  split: 0.2\n  seed: 20170428\ntrain:\n  epochs: 10\n```",
+    '!!! info "Why a remote?"\n\n    Teammates get the data from it, not from your disk. '
+    "Each of them runs the same commands and gets the same files.\n\n    {command}",
+    '=== ":simple-github: GitHub"\n\n    Push to GitHub:\n\n    {command}\n\n'
+    '=== ":simple-gitlab: GitLab"\n\n    Push to GitLab:\n\n    {command}',
+)
+_PROSE = (
+    "In this chapter, you will move the experiment's data to a remote storage, so that the "
+    "team can reproduce it. The commands below run from the root of the repository, in the "
+    "virtual environment you created before. Read each step before you run it."
+)
+
+
+def make_guide_page(number: int, seed: int = 11) -> Page:
+    """Return chapter `number` of a guide-shaped site: prose, 3 to 8 blocks, files and output."""
+    path = f"part-{number // 8 + 1}/chapter-{number % 8 + 1}.md"
+    rng = random.Random(seed * 100_003 + number)
+    lines = [f"# Chapter {number + 1}: move the experiment", "", _PROSE, "", "## Steps", ""]
+    commands: list[str] = []
+    for step in range(rng.randint(2, 5)):
+        section = rng.choice(_GUIDE_SECTIONS)
+        while "{command}" in section:
+            code = f"# {path} step {step + 1}.{len(commands)}\n" + rng.choice(_COMMANDS[:9])
+            pad = "    " if section.startswith(("!!!", "===")) else ""
+            block = f'```sh title="{TITLE}"\n{code}\n```'.replace("\n", "\n" + pad)
+            section = section.replace("{command}", block, 1)
+            commands.append(code)
+        section = section.replace("{title}", TITLE)
+        lines += [f"### Step {step + 1}", "", section, "", _PROSE, ""]
+    lines += ["## Summary", "", _PROSE, ""]
+    text = "\n".join(lines)
+    blocks = sum(line.lstrip().startswith("```") for line in text.splitlines()) // 2
+    return Page(path, text, blocks, tuple(commands))
+
+
 # The site's runbook options: the project's start state, a value for every placeholder.
 PLUGINS = f"""\
 plugins:
@@ -120,20 +168,35 @@ plugins:
 """
 
 
-def write_site(root: Path, pages: dict[str, str]) -> Path:
+def write_site(root: Path, pages: dict[str, str], nav: bool = False) -> Path:
     """Write `pages` under `root`/docs with an mkdocs.yml that inherits the project's; return
-    the configuration file. The nav holds the home page only: a full nav would render every
-    page's link on every page, a quadratic cost of the theme that would hide the plugin's."""
+    the configuration file. The nav holds the home page only, unless `nav`: a full nav renders
+    every page's link on every page, a cost of the theme that grows with the square of the
+    pages, as a real guide's does, and would hide the plugin's in a large corpus."""
     docs = root / "docs"
     for name, text in {"index.md": "# A generated guide\n", **pages}.items():
         (docs / name).parent.mkdir(parents=True, exist_ok=True)
         (docs / name).write_text(text, encoding="utf-8")
-    (docs / "assets").symlink_to(PROJECT / "docs" / "assets")  # the self-hosted mermaid
+    if not (docs / "assets").exists():  # the self-hosted mermaid
+        (docs / "assets").symlink_to(PROJECT / "docs" / "assets")
     config = root / "mkdocs.yml"
+    navigation = _nav(pages) if nav else "nav: [index.md]"
     config.write_text(
         f"INHERIT: {PROJECT / 'mkdocs.yml'}\nsite_name: A generated guide\n"
-        f"theme:\n  custom_dir: {PROJECT / 'overrides'}\nnav: [index.md]\nwatch: []\n"
+        f"theme:\n  custom_dir: {PROJECT / 'overrides'}\n{navigation}\nwatch: []\n"
         "validation:\n  nav:\n    omitted_files: ignore\n" + PLUGINS,
         encoding="utf-8",
     )
     return config
+
+
+def _nav(pages: dict[str, str]) -> str:
+    """A nav of every page, a section for each folder."""
+    parts: dict[str, list[str]] = {}
+    for path in sorted(pages):
+        parts.setdefault(path.rpartition("/")[0], []).append(path)
+    sections = "".join(
+        f"  - {part or 'Pages'}:\n" + "".join(f"      - {path}\n" for path in paths)
+        for part, paths in parts.items()
+    )
+    return "nav:\n  - index.md\n" + sections.rstrip("\n")

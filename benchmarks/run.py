@@ -13,24 +13,40 @@ from statistics import median
 
 from mkdocs.config import load_config
 
-from benchmarks import replay
+from benchmarks import replay, suite
 from benchmarks.build import Build, build_in_child
-from benchmarks.corpus import PROJECT, SHELL_BLOCKS, Page, make_page, write_site
+from benchmarks.corpus import (
+    PROJECT,
+    SHELL_BLOCKS,
+    Page,
+    make_guide_page,
+    make_page,
+    write_site,
+)
 from benchmarks.extraction import compare, tools
 from benchmarks.machine import describe
 from benchmarks.timing import alternate, paired
 
-BUILD_TARGET, REPLAY_TARGET, CHAIN_TARGET = 1.03, 1.2, 1.3
+# In-build cost on real pages and on the 500-page corpus; peak memory, enabled ÷ disabled.
+GUIDE_TARGET, CORPUS_TARGET, MEMORY_TARGET = 1.03, 1.05, 1.15
+# The harness ÷ bash; a chain ÷ its pages alone; a page edited at the end of a kept chain ÷
+# that page alone; the memory of a replay printing much ÷ little.
+REPLAY_TARGET, CHAIN_TARGET, EDITED_TARGET, PRINTS_TARGET = 1.2, 1.3, 1.2, 1.15
+# Seconds: an author's loop on one page; the whole suite, on two cores.
+LOOP_TARGET, SUITE_TARGET = 15.0, 90.0
 Section = tuple[list[list[str]], list[str]]  # rows of the targets' table, and the section
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Builds per side of the real docs and of the corpus, the corpus's size, other sizes and
-    their builds with the plugin, extraction passes, replays, and the chain's pages and runs."""
+    """Builds per side of the real docs, of the guide-shaped corpus and of the corpus, the
+    corpora's sizes, other sizes and their builds with the plugin, extraction passes, replays,
+    the chain's pages and runs, the lines a replay prints (little, much), and the runs of the
+    author's loop and of the whole suite (0: not measured)."""
 
     name: str
     real_runs: int
+    guide_pages: int
     pages: int
     corpus_runs: int
     scaling: dict[int, int]
@@ -38,13 +54,17 @@ class Plan:
     replay_runs: int
     chain_pages: int
     chain_runs: int
+    prints: tuple[int, int]
+    loop_runs: int
+    suite_runs: int
 
 
 PLANS = {
-    "full": Plan("full", 15, 500, 7, {100: 3, 2000: 1}, 7, 15, 20, 11),
-    "quick": Plan("quick", 3, 60, 2, {20: 1, 120: 1}, 5, 3, 20, 2),
-    # For the test suite: every section in seconds, with figures that mean little.
-    "smoke": Plan("smoke", 1, 6, 1, {3: 1}, 2, 1, 3, 1),
+    "full": Plan("full", 15, 48, 500, 7, {100: 3, 2000: 1}, 7, 15, 20, 11, (1000, 10**7), 3, 1),
+    "quick": Plan("quick", 3, 48, 60, 2, {20: 1, 120: 1}, 5, 3, 20, 2, (1000, 10**6), 1, 0),
+    # For the test suite: every section but the test runs (which would run it), in seconds,
+    # with figures that mean little.
+    "smoke": Plan("smoke", 1, 6, 6, 1, {3: 1}, 2, 1, 5, 1, (100, 10**4), 0, 0),
 }
 
 
@@ -92,8 +112,15 @@ def _builds_row(site: str, side: str, builds: Sequence[Build], extension: bool) 
     ]
 
 
-def _corpus(root: Path, pages: Sequence[Page]) -> Path:
-    return write_site(root / f"corpus-{len(pages)}", {page.path: page.text for page in pages})
+def _corpus(root: Path, pages: Sequence[Page], name: str = "corpus", nav: bool = False) -> Path:
+    texts = {page.path: page.text for page in pages}
+    return write_site(root / f"{name}-{len(pages)}", texts, nav)
+
+
+def _seconds(measure: str, seconds: Sequence[float], limit: float) -> list[str]:
+    """A row of the targets' table for a time in seconds (the median of `seconds`)."""
+    took = median(seconds)
+    return [measure, f"{took:.3f}", f"≤ {limit:.0f} s", "met" if took <= limit else "missed"]
 
 
 def builds(plan: Plan, root: Path, pages: list[Page]) -> Section:
@@ -103,9 +130,13 @@ def builds(plan: Plan, root: Path, pages: list[Page]) -> Section:
     _progress("warming up (one build per side, not counted) ...")
     build_in_child(real, True)
     build_in_child(real, False)
-    sites = {"real docs": (real, plan.real_runs)}
-    sites["generated corpus"] = (_corpus(root, pages), plan.corpus_runs)
-    rows, notes, sides = [], [], []
+    guide = [make_guide_page(number) for number in range(plan.guide_pages)]
+    sites = {
+        "real docs": (real, plan.real_runs),
+        "guide-shaped corpus": (_corpus(root, guide, "guide", nav=True), plan.real_runs),
+        "generated corpus": (_corpus(root, pages), plan.corpus_runs),
+    }
+    rows, notes, sides, targets = [], [], [], []
     for name, (config, runs) in sites.items():
         _progress(f"building the {name}, {runs} runs per side ...")
         on, off = alternate(*(partial(build_in_child, config, e) for e in (True, False)), runs)
@@ -115,12 +146,16 @@ def builds(plan: Plan, root: Path, pages: list[Page]) -> Section:
         cpu = _spread(paired([b.cpu for b in on], [b.cpu for b in off]))
         wall = _spread(paired([b.wall for b in on], [b.wall for b in off]))
         rss = median(b.rss for b in on) / median(b.rss for b in off)
+        pages_of = f"{on[0].pages} pages"
+        limit = CORPUS_TARGET if name == "generated corpus" else GUIDE_TARGET
+        targets.append(_target(f"In-build cost, {name} ({pages_of})", cost(on), limit))
+        targets.append(_target(f"Peak memory, {name}, enabled ÷ disabled", rss, MEMORY_TARGET))
         notes.append(
             f"- The {name}, enabled ÷ `enabled: false`, paired: CPU {cpu}, wall {wall}; peak"
             f" RSS {rss:.3f}. Builds without the plugin vary by {noise(off):.1%} (median"
             " absolute deviation of their CPU time)."
         )
-    (docs, off), (corpus, _) = sides
+    corpus = sides[-1][0]
     scales = {len(pages): corpus}
     for size, runs in plan.scaling.items():
         _progress(f"building a corpus of {size} pages with the plugin, {runs} runs ...")
@@ -138,10 +173,6 @@ def builds(plan: Plan, root: Path, pages: list[Page]) -> Section:
         for size, done in sorted(scales.items())
     ]
     small, large = min(scales), max(scales)
-    targets = [
-        _target(f"In-build cost, corpus of {len(pages)} pages", cost(corpus), BUILD_TARGET),
-        _target("In-build cost, real docs (target: their noise)", cost(docs), 1 + noise(off)),
-    ]
     header = "Site, plugin | Runs | CPU (s) | Wall (s) | Peak RSS (MiB) | Plugin (ms)"
     return targets, [
         "### Builds",
@@ -209,18 +240,32 @@ def replays(plan: Plan, root: Path, pages: list[Page]) -> Section:
     steps, (harness, bash) = replay.chapter(plan.replay_runs)
     _progress(f"replaying a chain of {plan.chain_pages} pages ...")
     chain, alone = replay.chain(plan.chain_pages, plan.chain_runs, root / "chains")
+    _progress(f"replaying the last of {plan.chain_pages} kept pages after an edit ...")
+    edited, by_itself = replay.edited(plan.chain_pages, plan.chain_runs, root / "kept")
+    little, much = plan.prints
+    _progress(f"replaying a step that prints {little:,} lines, and {much:,} ...")
+    memory = [replay.peak_memory(lines, root / f"prints-{lines}") for lines in (little, much)]
     by_bash = median(paired([h[0] for h in harness], [b[0] for b in bash]))
     by_alone = median(paired([c[0] for c in chain], [a[0] for a in alone]))
+    by_edit = median(paired([e[0] for e in edited], [b[0] for b in by_itself]))
     n = plan.chain_pages
     targets = [
         _target("Replay of the chapter, harness ÷ plain bash, wall", by_bash, REPLAY_TARGET),
         _target(f"Chain of {n} pages ÷ sum of single-page replays, wall", by_alone, CHAIN_TARGET),
+        _target(f"Last of {n} kept pages, edited, ÷ that page alone, wall", by_edit, EDITED_TARGET),
+        _target(
+            f"Peak memory of a replay, step printing {much:,} lines ÷ {little:,}",
+            memory[1] / memory[0],
+            PRINTS_TARGET,
+        ),
     ]
     sides = {
         "chapter, `run_script`": harness,
         "chapter, plain `bash`": bash,
         f"chain of {n} pages, one session": chain,
         f"the same {n} pages alone": alone,
+        f"last of {n} kept pages, edited, new session": edited,
+        "that page alone": by_itself,
     }
     rows = [
         [name, str(len(done)), _spread([d[0] for d in done]), f"{median(d[1] for d in done):.3f}"]
@@ -234,10 +279,50 @@ def replays(plan: Plan, root: Path, pages: list[Page]) -> Section:
         f" same script in the same sandbox. A chain of {n} pages of two steps, each starting"
         " where the one before ends, replayed in one session as a test session does (each"
         " page once, end states kept and copied back), against the same pages without"
-        " `start:`, each replayed alone from an empty folder.",
+        " `start:`, each replayed alone from an empty folder. Then the chain's last page,"
+        " edited after the chain was replayed once with its ends kept, replayed in a new"
+        " session as the next test run does (only that page runs), against that page alone.",
         "",
         *_table("Replay | Runs | Wall (s) | CPU with child processes (s)", rows),
+        "",
+        f"Peak memory of a process replaying one step that prints {little:,} lines:"
+        f" {memory[0] / 1024:.1f} MiB; {much:,} lines: {memory[1] / 1024:.1f} MiB.",
     ]
+
+
+def tests(plan: Plan, root: Path, pages: list[Page]) -> Section:
+    """Time an author's loop on the chapter, and the whole suite, as authors run them."""
+    page = replay.CHAPTER.removesuffix(".md")
+    runs: dict[str, tuple[list[str], int, float]] = {
+        f"`pytest -k {page}`": (["-k", page], plan.loop_runs, LOOP_TARGET),
+        f"`pytest tests/test_replay.py -k {page}`": (
+            ["tests/test_replay.py", "-k", page],
+            plan.loop_runs,
+            LOOP_TARGET,
+        ),
+        "`pytest -n auto`, the whole suite": (["-n", "auto"], plan.suite_runs, SUITE_TARGET),
+    }
+    targets, rows, left = [], [], []
+    for name, (arguments, count, limit) in runs.items():
+        if not count:
+            left.append(name)
+            continue
+        _progress(f"running {name}, {count} runs ...")
+        walls = [suite.pytest_wall(arguments) for _ in range(count)]
+        targets.append(_seconds(f"Tests: {name}, wall (s)", walls, limit))
+        rows.append([name, str(count), _spread(walls)])
+    lines = ["### Tests"]
+    if rows:
+        lines += [
+            "",
+            "Each run is a fresh pytest process in the project, as an author runs it after"
+            " changing a page; it must pass.",
+            "",
+            *_table("Command | Runs | Wall (s)", rows),
+        ]
+    if left:
+        lines += ["", f"Not run in {plan.name} mode: {', '.join(left)}."]
+    return targets, lines
 
 
 def measure(plan: Plan, root: Path) -> list[str]:
@@ -245,7 +330,7 @@ def measure(plan: Plan, root: Path) -> list[str]:
     machine, load = describe(), os.getloadavg()[0]
     pages = [make_page(number) for number in range(plan.pages)]
     targets, text = [], []
-    for section in (builds, extraction, replays):
+    for section in (builds, extraction, replays, tests):
         rows, lines = section(plan, root, pages)
         targets += rows
         text += ["", *lines]
@@ -256,8 +341,10 @@ def measure(plan: Plan, root: Path) -> list[str]:
         "",
         f"Mode: {plan.name}. Each build runs in a fresh process, the two sides alternating"
         " (A B B A A B ...), and is strict with the plugin; figures are medians (with the"
-        " range), ratios medians of paired runs, CPU time counts child processes. The corpus:"
-        f" {len(pages)} generated pages of at least {SHELL_BLOCKS} shell blocks each.",
+        " range), ratios medians of paired runs, CPU time counts child processes. The"
+        f" guide-shaped corpus: {plan.guide_pages} chapters of a few blocks each (commands,"
+        " files, expected output) in a full nav. The generated corpus:"
+        f" {len(pages)} pages of at least {SHELL_BLOCKS} shell blocks each.",
         "",
         *_table("Measure | Ratio | Target | Verdict", targets),
         *text,

@@ -12,14 +12,20 @@ from helpers import PROJECT
 
 pytestmark = pytest.mark.replay
 
-SECTIONS = ("### Builds", "### Scaling", "### Block extraction", "### Replays")
+SECTIONS = ("### Builds", "### Scaling", "### Block extraction", "### Replays", "### Tests")
 TARGETS = (
-    "In-build cost, corpus",
     "In-build cost, real docs",
+    "In-build cost, guide-shaped corpus",
+    "In-build cost, generated corpus",
+    "Peak memory, real docs, enabled ÷ disabled",
+    "Peak memory, guide-shaped corpus, enabled ÷ disabled",
+    "Peak memory, generated corpus, enabled ÷ disabled",
     "Blocks/s (best pass), runbook ÷ pytest-codeblocks",
     "Blocks/s (best pass), runbook ÷ mktestdocs",
     "Replay of the chapter",
     "Chain of",
+    "Last of 5 kept pages, edited, ÷ that page alone",
+    "Peak memory of a replay, step printing",
 )
 
 
@@ -54,6 +60,13 @@ def test_each_target_has_a_ratio_and_a_verdict(report: str, target: str) -> None
     rows = [line for line in report.splitlines() if line.startswith(f"| {target}")]
     assert len(rows) == 1, rows
     assert re.search(r"\| \d+\.\d{3} \| [≤>] \d[.\d]* \| (met|missed) \|$", rows[0]), rows[0]
+
+
+def test_the_smoke_run_names_the_test_runs_it_leaves_out(report: str) -> None:
+    """The smoke run is itself a test: it does not time the tests, and says so."""
+    left = r"^Not run in smoke mode: `pytest -k [\w-]+`, .*`pytest -n auto`"
+    assert re.search(left, report, re.M)
+    assert "| Tests:" not in report
 
 
 def test_runbook_runs_every_command_of_the_corpus_and_the_peers_none(report: str) -> None:
