@@ -46,13 +46,15 @@ def test_readme_builds_strictly_to_publish() -> None:
 # What the README and the authors' page show, run as shown in a new shell -------------------
 
 # Shown, and run elsewhere: the set-up commands by CI, the serve command by test_serve, the
-# whole suite by CI, the benchmark by test_benchmarks (a smoke run of every section, and its
-# options); the mermaid update fetches from the npm registry.
+# whole suite by CI, a page's loop (`pytest -k PAGE`, which would run this test again) by the
+# benchmark, the benchmark by test_benchmarks (a smoke run of every section, and its options);
+# the mermaid update fetches from the npm registry.
 NOT_RUN_HERE = (
     "python3 -m venv",
     "pip install",
     "mkdocs serve",
     "pytest -n auto",
+    "pytest -k ",
     "npm ",
     "cp ",
     "node ",
