@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,15 +30,24 @@ def wait_for(pattern: str, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
+def _ignore_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.parametrize(
-    ("stop", "sleep"),
-    [pytest.param(signal.SIGTERM, "61.25", id="sigterm"), pytest.param(signal.SIGINT, "61.75")],
+    ("stop", "sleep", "start"),
+    [
+        pytest.param(signal.SIGTERM, "61.25", None, id="sigterm"),
+        pytest.param(signal.SIGINT, "61.75", None, id="sigint"),
+        pytest.param(signal.SIGINT, "61.5", _ignore_ctrl_c, id="sigint-started-ignoring-it"),
+    ],
 )
 def test_a_stopped_command_line_replay_leaves_nothing(
-    tmp_path: Path, stop: signal.Signals, sleep: str
+    tmp_path: Path, stop: signal.Signals, sleep: str, start: Callable[[], None] | None
 ) -> None:
     """`runbook replay` stopped while a step runs ends the step's processes and the reaper,
-    removes the replay's folder, and says so."""
+    removes the replay's folder, and says so; Ctrl+C stops it even where it started with
+    Ctrl+C ignored (after `&` in a script), as a person at its terminal expects."""
     config = write_site(tmp_path, {"p.md": page(command(f"sleep {sleep}"))})
     root = load_site(config).settings.scratch / "roots" / "p-md-path"
     replay = subprocess.Popen(
@@ -47,6 +57,7 @@ def test_a_stopped_command_line_replay_leaves_nothing(
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        preexec_fn=start,
     )
     wait_for(f"^sleep {sleep}$")
     assert root.is_dir()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -39,11 +40,27 @@ def running(pattern: str) -> list[str]:
     return found.stdout.splitlines()
 
 
+@pytest.fixture(params=["from-a-terminal", "with-ctrl-c-ignored"])
+def started(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Where the replay starts: as from a terminal, or with Ctrl+C (SIGINT) ignored, as after
+    `&` in a script; its children inherit that."""
+    if request.param == "from-a-terminal":
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("started")
 def test_a_server_answers_a_second_terminal_and_is_stopped_with_ctrl_c(
     guide: Callable[..., Guide],
 ) -> None:
     """The page goes on once the server answers; the second terminal fetches from it and its
-    output is checked; the server is stopped with Ctrl+C, and its output is in the report."""
+    output is checked; the server is stopped with Ctrl+C, and its output is in the report,
+    wherever the replay started: a reader's steps run in a terminal, where Ctrl+C works."""
     port = free_port()
     replayed = guide(
         {

@@ -285,6 +285,9 @@ def _stop(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
+    # Ctrl+C stops the command even where it started with SIGINT ignored (after `&` in a
+    # script, say), where Python would leave it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return _main(argv)
     except KeyboardInterrupt:

@@ -20,7 +20,7 @@ import sys
 
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
-SIGKILL, SIGTERM = 9, 15
+SIGINT, SIGQUIT, SIGKILL, SIGTERM = 2, 3, 9, 15
 
 
 class _Ignoring:
@@ -127,6 +127,10 @@ def main() -> int:
     pid = os.fork()
     if pid == 0:
         os.setpgid(0, 0)
+        # As in a reader's terminal, whatever ignored them where the replay started: Ctrl+C
+        # (SIGINT) and SIGQUIT stop a step's programs, and a second terminal's server.
+        _signal.signal(SIGINT, _signal.SIG_DFL)
+        _signal.signal(SIGQUIT, _signal.SIG_DFL)
         os.execv(command[0], command)
     with _Ignoring(OSError):  # as the child does: whichever runs first, it is done
         os.setpgid(pid, pid)
