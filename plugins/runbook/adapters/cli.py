@@ -144,9 +144,11 @@ def export(site: Site, folder: str) -> int:
     written, as a strict build publishes nothing.
     """
     readings = site.read(site.pages())
+    files: dict[str, bytes] = {}
     for reading in readings.values():
         if not reading.errors and reading.runbook.steps:
-            site.plugin.publication.publish(reading)
+            for name, script in site.plugin.publication.publish(reading).items():
+                files[name] = script.encode("utf-8")
     if _report(readings):
         return BAD_INPUT
     problems: list[SourceError] = []
@@ -164,7 +166,8 @@ def export(site: Site, folder: str) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         return BAD_INPUT
-    for name, data in sorted(site.plugin.publication.outputs().items()):
+    files.update(site.plugin.publication.outputs())
+    for name, data in sorted(files.items()):
         write_output(Path(folder) / name, data)
         print(f"{folder.rstrip('/')}/{name}")
     for file in site.pages():  # each page with scripts gets its script box, as MkDocs gives it

@@ -149,14 +149,16 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             return
         publication = self.publication
         publication.check()
+        site = Path(config.site_dir)
         for _, reading in sorted(publication.pages.items()):
             if not reading.errors and reading.runbook.steps:
-                publication.publish(reading)
+                for name, script in publication.publish(reading).items():
+                    write_output(site / name, script.encode("utf-8"))
             for error in reading.errors:
                 log.warning(str(error))
         for name, data in publication.outputs().items():
             if not name.endswith(".bundle"):
-                write_output(Path(config.site_dir) / name, data)
+                write_output(site / name, data)
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation

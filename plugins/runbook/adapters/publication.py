@@ -52,7 +52,9 @@ class Publication:
         self.results = results or {}
         self.pages: dict[str, PageReading] = {}
         self.urls: dict[str, str] = {}
-        self.scripts: dict[str, str] = {}
+        # The digest of each published script, by URL: the scripts themselves are written as
+        # each page is published, and not kept (a large site's would double the build's memory).
+        self.digests: dict[str, str] = {}
         self.links: dict[str, list[ScriptLink]] = {}
         # The download of each named start state, for readers who take over.
         self.bundles: dict[str, bytes] = {}
@@ -143,21 +145,24 @@ class Publication:
         except (SourceError, KeyError):
             return None
 
-    def publish(self, reading: PageReading) -> None:
-        """Make the scripts of a page's variants and paths, and the links to them (the page's
-        script names are checked: see `check_names`)."""
+    def publish(self, reading: PageReading) -> dict[str, str]:
+        """Make the scripts of a page's variants and paths, and the links to them; return the
+        scripts by URL (the page's script names are checked: see `check_names`)."""
         runbook = reading.runbook
-        links = []
+        links, scripts = [], {}
         for url, variant, take_over, whole in self.scripts_of(runbook):
             label = script_label(variant, take_over, whole)
             if whole:
-                self.scripts[url] = self.whole_script(runbook.path, variant)
-                steps = self.scripts[url].count("\nrunbook_begin ")
+                script = self.whole_script(runbook.path, variant)
+                steps = script.count("\nrunbook_begin ")
             else:
                 steps = len(runbook.steps_for(variant, take_over))
-                self.scripts[url] = page_script(runbook, variant, take_over, self.config.timeout)
+                script = page_script(runbook, variant, take_over, self.config.timeout)
+            scripts[url] = script
+            self.digests[url] = script_digest(script)
             links.append(ScriptLink(label, url, steps, take_over))
         self.links[runbook.path] = links
+        return scripts
 
     def whole_script(self, path: str, variant: Variant) -> str:
         """The script of a page's whole chain, for `variant` of the page, from the start."""
@@ -169,12 +174,13 @@ class Publication:
         return render_script(combined, None, False, None, timeout, chain)
 
     def outputs(self) -> dict[str, bytes]:
-        """Every file the plugin publishes, by path in the site: scripts, downloads, manifest.
+        """The files the plugin publishes besides the pages' scripts, by path in the site:
+        downloads, the manifest and the script box's styles.
 
         The manifest maps each page's URL to its links, for page templates that do not get them
         from the plugin (`runbook export` publishes the same files for another generator).
         """
-        files = {name: text.encode("utf-8") for name, text in self.scripts.items()}
+        files = {}
         for name, data in self.bundles.items():
             files[f"{self.config.script_dir}/{bundle_name(name)}"] = data
         pages = {
@@ -220,7 +226,7 @@ class Publication:
     ) -> Result | None:
         """The recorded replay of the script published at `url`, if it ran that very script."""
         result = self.results.get((path, variant.name, take_over, whole))
-        if result is None or result.script != script_digest(self.scripts[url]):
+        if result is None or result.script != self.digests[url]:
             return None
         return result
 
