@@ -39,6 +39,9 @@ class Plans:
         self.pages = pages
         self.settings = settings
         self.transport = transport
+        # Keys made so far: a chain's pages share the keys of the pages before them, and nothing
+        # a key covers changes while one session replays.
+        self._keys: dict[tuple[str, tuple[str | None, ...], bool], str] = {}
 
     def chain(self, page: str) -> list[str]:
         """The pages whose replays `page` starts after, first first, and `page` itself."""
@@ -73,6 +76,12 @@ class Plans:
         steps, where it starts (every page of its chain, or the files of its named state), its
         values and setup (the stand-ins' files, its variables), the transport, and the tool
         (this code, bash, git and the sandbox's Python)."""
+        known = (page, tuple(variant.name for variant in path), take_over)
+        if known not in self._keys:
+            self._keys[known] = self._key(page, path, take_over)
+        return self._keys[known]
+
+    def _key(self, page: str, path: list[Variant], take_over: bool) -> str:
         runbook = self.runbook_of(page)
         variant = path[-1]
         start = runbook.settings.start
