@@ -3,14 +3,21 @@ way, in small sites that take the project's own `mkdocs.yml`."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from runbook.adapters.cli import main
 from runbook.adapters.config import COMMAND_TITLE
 
 PROJECT = Path(__file__).resolve().parents[1]
 DOCS = PROJECT / "docs"
+BIN = Path(sys.executable).parent  # the virtualenv's programs: runbook, mkdocs, zensical
 CHAPTER = "move-the-ml-experiment-code-to-the-cloud.md"
 TITLE = "Execute the following command(s) in a terminal"
 assert re.fullmatch(COMMAND_TITLE, TITLE), "the guide's title must be the plugin's default"
@@ -83,3 +90,30 @@ def write_site(root: Path, pages: dict[str, str | bytes], config: str | None = N
     config_file = root / "mkdocs.yml"
     config_file.write_text(config if config is not None else mkdocs_yml(), encoding="utf-8")
     return config_file
+
+
+def run_cli(
+    capsys: pytest.CaptureFixture[str], *args: str, cwd: Path = PROJECT
+) -> tuple[int, str, str]:
+    """Run `runbook` in-process from `cwd`; return its status, stdout and stderr."""
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        status = main(list(args))
+    finally:
+        os.chdir(here)
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def run_program(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run a program of the virtualenv (`args[0]`, such as `runbook`) in a process of its own."""
+    return subprocess.run(
+        [str(BIN / args[0]), *args[1:]],
+        cwd=cwd,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

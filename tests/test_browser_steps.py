@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from browser import Browsing, serve
 from conftest import Guide
@@ -77,16 +77,6 @@ def unseen_steps(page: Page, selection: Selection) -> tuple[int, list[str]]:
         if not block.evaluate(_SEEN):
             unseen.append(found[index]["code"].split("\n")[0])
     return len(steps), unseen
-
-
-@pytest.fixture
-def browse(browser: Browser) -> Iterator[Browsing]:
-    """Open pages for one test; fail it if a page reached another origin or logged an error."""
-    browsing = Browsing(browser)
-    yield browsing
-    browsing.close()
-    assert browsing.outside == [], "requests to another origin (blocked)"
-    assert browsing.errors == [], "errors in the browser console"
 
 
 @pytest.fixture(scope="module")

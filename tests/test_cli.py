@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conftest import Guide
-from helpers import CHAPTER, PROJECT, command, mkdocs_yml, page, write_site
-from runbook.adapters.cli import main
+from helpers import CHAPTER, command, mkdocs_yml, page, run_cli, run_program, write_site
 from runbook.adapters.site import load_site
 from runbook.replaying.script import render_script
 
@@ -25,20 +21,6 @@ TABBED = page(
 )
 
 
-def run(
-    capsys: pytest.CaptureFixture[str], *args: str, cwd: Path = PROJECT
-) -> tuple[int, str, str]:
-    """Run the command in-process from `cwd`; return its status, stdout and stderr."""
-    here = Path.cwd()
-    os.chdir(cwd)
-    try:
-        status = main(list(args))
-    finally:
-        os.chdir(here)
-    out = capsys.readouterr()
-    return status, out.out, out.err
-
-
 @pytest.fixture
 def tabs_site(tmp_path: Path) -> Path:
     write_site(tmp_path, {"tabs.md": TABBED, "sub/prose.md": "# Only prose\n"})
@@ -47,17 +29,17 @@ def tabs_site(tmp_path: Path) -> Path:
 
 def test_script_is_what_the_site_publishes(capsys: pytest.CaptureFixture[str], site: Path) -> None:
     """`runbook script` prints, byte for byte, the script the build publishes for the page."""
-    status, out, err = run(capsys, "script", f"docs/{CHAPTER}")
+    status, out, err = run_cli(capsys, "script", f"docs/{CHAPTER}")
     assert (status, err) == (0, "")
     assert out == (site / "runbooks" / CHAPTER.replace(".md", ".sh")).read_text(encoding="utf-8")
-    status, out, _ = run(capsys, "script", f"docs/{CHAPTER}", "--take-over")
+    status, out, _ = run_cli(capsys, "script", f"docs/{CHAPTER}", "--take-over")
     take_over = (site / "runbooks" / CHAPTER.replace(".md", "-take-over.sh")).read_text("utf-8")
     assert (status, out) == (0, take_over)
 
 
 def test_list_the_chapter(capsys: pytest.CaptureFixture[str], docs: Guide) -> None:
     """`runbook list` names the chapter's start, paths, placeholder and every step's line."""
-    status, out, err = run(capsys, "list", f"docs/{CHAPTER}")
+    status, out, err = run_cli(capsys, "list", f"docs/{CHAPTER}")
     assert (status, err) == (0, "")
     steps = docs.runbook(CHAPTER).steps
     assert out.splitlines() == [
@@ -77,7 +59,7 @@ def test_list_shows_pages_variants_steps_and_placeholders(
     capsys: pytest.CaptureFixture[str], tabs_site: Path
 ) -> None:
     """`runbook list` with no path lists every page of the site, in path order."""
-    status, out, err = run(capsys, "list", cwd=tabs_site)
+    status, out, err = run_cli(capsys, "list", cwd=tabs_site)
     assert (status, err) == (0, "")
     assert out == (
         "sub/prose.md\n"
@@ -109,7 +91,7 @@ def test_script_says_which_variant_it_printed(
 ) -> None:
     """On a page with tabs, `runbook script` without `--variant` says on stderr which variant
     it printed, and which others there are; stdout stays the script alone."""
-    status, out, err = run(capsys, "script", "docs/tabs.md", *args, cwd=tabs_site)
+    status, out, err = run_cli(capsys, "script", "docs/tabs.md", *args, cwd=tabs_site)
     assert (status, err) == (0, said)
     assert out.startswith("#!/usr/bin/env bash\n")
 
@@ -131,7 +113,7 @@ def test_script_variant(
 ) -> None:
     """`--variant` picks the tab label; every variant keeps the steps outside tabs."""
     args = ["script", "docs/tabs.md", *(["--variant", variant] if variant else [])]
-    status, out, _ = run(capsys, *args, cwd=tabs_site)
+    status, out, _ = run_cli(capsys, *args, cwd=tabs_site)
     assert status == 0
     assert present in out
     assert absent not in out
@@ -151,7 +133,7 @@ def test_list_sees_the_pages_the_build_renders(
         ".hidden/x.md": page(command("false")),
     }
     write_site(tmp_path, pages, config)
-    status, out, err = run(capsys, "list", "docs", cwd=tmp_path)
+    status, out, err = run_cli(capsys, "list", "docs", cwd=tmp_path)
     assert (status, err) == (0, "")
     assert [line for line in out.splitlines() if not line.startswith(" ")] == [
         "extra.md",
@@ -171,7 +153,7 @@ def test_list_reports_every_bad_page_and_lists_the_good_ones(
         "latin1.md": b"# Page\n\nCaf\xe9\n",
     }
     write_site(tmp_path, pages)
-    status, out, err = run(capsys, "list", "docs", cwd=tmp_path)
+    status, out, err = run_cli(capsys, "list", "docs", cwd=tmp_path)
     assert status == 2
     assert out.splitlines() == ["good.md", "  variant: (one script)", "  step good.md:3  true"]
     lines = err.splitlines()
@@ -274,7 +256,7 @@ def test_bad_input_exits_2_naming_the_place(
     """Bad input exits 2 with `path:line: message` on stderr, nothing on stdout, no traceback."""
     write_site(tmp_path, {})
     make(tmp_path)
-    status, out, err = run(capsys, *args, cwd=tmp_path)
+    status, out, err = run_cli(capsys, *args, cwd=tmp_path)
     assert (status, out) == (2, "")
     assert err.startswith(error), err
     assert "Traceback" not in err
@@ -296,7 +278,7 @@ def test_bad_options_name_the_option(
     """A bad runbook option names itself and why, with the line of `mkdocs.yml` it is on."""
     config = mkdocs_yml(f"plugins:\n  - runbook:\n      {option}: {value}\n")
     write_site(tmp_path, {}, config)
-    status, _, err = run(capsys, "list", cwd=tmp_path)
+    status, _, err = run_cli(capsys, "list", cwd=tmp_path)
     assert status == 2
     line = config.splitlines().index(f"      {option}: {value}") + 1
     assert err.startswith(f"mkdocs.yml:{line}: "), err
@@ -309,7 +291,7 @@ def test_a_site_without_superfences_is_bad_input(
     """The runbook reads fences as SuperFences does: a site without it is an error on the line
     of `markdown_extensions`, not a traceback."""
     write_site(tmp_path, {"p.md": "# P\n"}, "site_name: S\nmarkdown_extensions: [footnotes]\n")
-    status, out, err = run(capsys, "list", cwd=tmp_path)
+    status, out, err = run_cli(capsys, "list", cwd=tmp_path)
     assert (status, out) == (2, "")
     assert err == (
         "mkdocs.yml:2: runbook: runbook reads code blocks as pymdownx.superfences does: add "
@@ -337,15 +319,7 @@ def test_symlink_loops_in_the_docs_are_found_before_mkdocs_walks_them(
     write_site(tmp_path, {"p.md": page(command("echo x")), "a/q.md": "# Q\n", "b/r.md": "# R\n"})
     for link, target in links.items():
         (tmp_path / "docs" / link).symlink_to(target)
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "runbook"), "list"],
-        cwd=tmp_path,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_program("runbook", "list", cwd=tmp_path, timeout=60)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith(f"mkdocs.yml:1: runbook: {named} a folder that holds it")
 
@@ -359,7 +333,7 @@ def test_test_values_are_read_as_written(tmp_path: Path) -> None:
 
 def test_replay_passes_with_a_report(capsys: pytest.CaptureFixture[str]) -> None:
     """`runbook replay` replays the chapter as the tests do; its report names each step."""
-    status, out, err = run(capsys, "replay", f"docs/{CHAPTER}", "--take-over")
+    status, out, err = run_cli(capsys, "replay", f"docs/{CHAPTER}", "--take-over")
     assert status == 0, out + err
     assert out.startswith(f"{CHAPTER} on the take-over path: all 4 steps passed")
     assert f"] running {CHAPTER}:" in err  # progress while it runs, with the time it took
@@ -370,7 +344,7 @@ def test_replay_of_a_failing_page_exits_1(
 ) -> None:
     """A failing step makes the replay exit 1, its report showing the command and its stderr."""
     write_site(tmp_path, {"p.md": page(command("echo fine"), command("ls missing-file"))})
-    status, out, _ = run(capsys, "replay", "docs/p.md", cwd=tmp_path)
+    status, out, _ = run_cli(capsys, "replay", "docs/p.md", cwd=tmp_path)
     assert status == 1
     assert out.startswith("p.md: step p.md:7 failed with exit status 2")
     assert "    ls missing-file" in out
@@ -380,7 +354,7 @@ def test_replay_of_a_failing_page_exits_1(
 def test_replay_needs_every_value(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A placeholder without a test value is bad input: exit 2, saying where to declare it."""
     write_site(tmp_path, {"p.md": page(command("echo <my token name>"))})
-    status, out, err = run(capsys, "replay", "docs/p.md", cwd=tmp_path)
+    status, out, err = run_cli(capsys, "replay", "docs/p.md", cwd=tmp_path)
     assert (status, out) == (2, "")
     assert err.startswith("p.md:4: no test value for MY_TOKEN_NAME")
 
@@ -388,15 +362,7 @@ def test_replay_needs_every_value(capsys: pytest.CaptureFixture[str], tmp_path: 
 def test_console_script_smoke(tmp_path: Path) -> None:
     """The installed `runbook` command is this CLI, run as a new process would run it."""
     write_site(tmp_path, {"tabs.md": TABBED})
-    command_line = Path(sys.executable).parent / "runbook"
-    result = subprocess.run(
-        [str(command_line), "script", "docs/tabs.md", "--variant", "GitLab"],
-        cwd=tmp_path,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_program("runbook", "script", "docs/tabs.md", "--variant", "GitLab", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.startswith("#!/usr/bin/env bash\n")
     assert "glab repo create" in result.stdout

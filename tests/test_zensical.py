@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,25 +18,13 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from browser import Browsing, serve
-from helpers import CHAPTER, PROJECT, TITLE, command, page
+from helpers import CHAPTER, PROJECT, TITLE, command, page, run_program
 
-BIN = Path(sys.executable).parent
 CODE_PAGE = page(
     "Prose: {{ 1 + 1 }}.",
     command("a=(x y); echo \"${#a[@]} {{ x }}\" '{% raw %}'"),
     heading="Code stays code",
 )
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*args],
-        cwd=cwd,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +43,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def zensical_site(project: Path) -> Path:
     """The copy built by Zensical, strictly, then given its scripts by `runbook export`."""
-    built = run(str(BIN / "zensical"), "build", "--strict", "--clean", cwd=project)
+    built = run_program("zensical", "build", "--strict", "--clean", cwd=project)
     assert built.returncode == 0, built.stdout + built.stderr
-    exported = run(str(BIN / "runbook"), "export", "site", cwd=project)
+    exported = run_program("runbook", "export", "site", cwd=project)
     assert exported.returncode == 0, exported.stderr
     return project / "site"
 
@@ -68,7 +54,7 @@ def zensical_site(project: Path) -> Path:
 def mkdocs_site(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same copy built by MkDocs, the reference."""
     site = tmp_path_factory.mktemp("mkdocs-site")
-    built = run(str(BIN / "mkdocs"), "build", "--strict", "--site-dir", str(site), cwd=project)
+    built = run_program("mkdocs", "build", "--strict", "--site-dir", str(site), cwd=project)
     assert built.returncode == 0, built.stderr
     return site
 
@@ -123,7 +109,7 @@ def test_export_puts_the_box_mkdocs_puts_under_the_title(
     assert "runbook-scriptbox" not in (zensical_site / "index.html").read_text(encoding="utf-8")
     copy = tmp_path / "again"
     shutil.copytree(zensical_site, copy)
-    again = run(str(BIN / "runbook"), "export", str(copy), cwd=zensical_site.parent)
+    again = run_program("runbook", "export", str(copy), cwd=zensical_site.parent)
     assert again.returncode == 0, again.stderr
     assert (copy / name).read_text(encoding="utf-8") == html
 
@@ -154,7 +140,7 @@ def test_export_refuses_a_site_that_shows_other_commands(
     copy = site_copy(zensical_site, tmp_path)
     chapter = copy / CHAPTER.removesuffix(".md") / "index.html"
     chapter.write_text(chapter.read_text("utf-8").replace("main", "master"), "utf-8")
-    exported = run(str(BIN / "runbook"), "export", str(copy), cwd=project)
+    exported = run_program("runbook", "export", str(copy), cwd=project)
     assert exported.returncode == 2
     assert f"{CHAPTER}:" in exported.stderr
     assert "the rendered page does not show it" in exported.stderr
@@ -201,7 +187,7 @@ def test_export_refuses_a_command_on_a_page_without_steps(
     assert block is not None
     home = copy / "index.html"
     home.write_text(home.read_text("utf-8").replace("</article>", block[0] + "</article>"), "utf-8")
-    exported = run(str(BIN / "runbook"), "export", str(copy), cwd=project)
+    exported = run_program("runbook", "export", str(copy), cwd=project)
     assert exported.returncode == 2
     assert "index.md:1: the rendered page shows a command block the script does not hold" in (
         exported.stderr
@@ -221,7 +207,7 @@ def test_export_reads_attributes_as_browsers_do(
         f"{TITLE}</span><pre><code>touch by-hand</code></pre></div>"
     )
     home.write_text(home.read_text("utf-8").replace("</article>", block + "</article>"), "utf-8")
-    exported = run(str(BIN / "runbook"), "export", str(copy), cwd=project)
+    exported = run_program("runbook", "export", str(copy), cwd=project)
     assert exported.returncode == 2
     assert "index.md:1: the rendered page shows a command block the script does not hold" in (
         exported.stderr

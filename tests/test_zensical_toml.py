@@ -4,22 +4,17 @@ into the site `zensical build` makes."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from pymdownx.superfences import fence_code_format
 from zensical.extensions.emoji import to_svg, twemoji
 
-from helpers import PROJECT, command, page
-from runbook.adapters.cli import main
+from helpers import PROJECT, command, page, run_cli, run_program
 from runbook.adapters.site import load_site
 
 GUIDE = PROJECT / "tests" / "zensical-guide"
-BIN = Path(sys.executable).parent
 
 # The same guide as a `mkdocs.yml` would describe it.
 MKDOCS_YML = """\
@@ -69,35 +64,10 @@ def guide(tmp_path: Path) -> Path:
     return tmp_path / "zensical-guide"
 
 
-def run_here(capsys: pytest.CaptureFixture[str], cwd: Path, *args: str) -> tuple[int, str, str]:
-    """Run `runbook` in-process from `cwd`; return its status, stdout and stderr."""
-    here = Path.cwd()
-    os.chdir(cwd)
-    try:
-        status = main(list(args))
-    finally:
-        os.chdir(here)
-    out = capsys.readouterr()
-    return status, out.out, out.err
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run a program of the virtualenv in a process of its own."""
-    return subprocess.run(
-        [str(BIN / args[0]), *args[1:]],
-        cwd=cwd,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
 def test_list_shows_the_steps_and_variants(capsys: pytest.CaptureFixture[str], guide: Path) -> None:
     """The pages of its `docs_dir` and `nav`, their tabs (the tab extension read from its
     namespace table), a step inside an admonition, the placeholder's test value."""
-    assert run_here(capsys, guide, "-f", "zensical.toml", "list") == (0, LISTED, "")
+    assert run_cli(capsys, "-f", "zensical.toml", "list", cwd=guide) == (0, LISTED, "")
 
 
 def test_it_reads_as_the_mkdocs_yml_it_stands_for(
@@ -118,7 +88,9 @@ def test_it_reads_as_the_mkdocs_yml_it_stands_for(
     assert [f.src_uri for f in toml.pages()] == [f.src_uri for f in yml.pages()]
     for variant in ("pip", "uv"):
         scripts = [
-            run_here(capsys, guide, "-f", name, "script", "docs/install.md", "--variant", variant)
+            run_cli(
+                capsys, "-f", name, "script", "docs/install.md", "--variant", variant, cwd=guide
+            )
             for name in ("zensical.toml", "mkdocs.yml")
         ]
         assert scripts[0] == scripts[1]
@@ -130,7 +102,7 @@ def test_replay_passes(guide: Path) -> None:
     """`runbook -f zensical.toml replay` installs from the wheels of its `packages`, with the uv
     of its `tools`, and greets with the value of its `values` (the README's command replays the
     pip variant)."""
-    done = run(
+    done = run_program(
         "runbook", "-f", "zensical.toml", "replay", "docs/install.md", "--variant", "uv", cwd=guide
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -143,14 +115,21 @@ def test_export_writes_the_scripts_into_zensicals_site(
     """`zensical build --strict` skips the runbook's table without a word; `runbook -f
     zensical.toml export site` finds each page's commands in Zensical's HTML and writes the
     scripts `runbook script` prints, and each page's script box."""
-    built = run("zensical", "build", "--strict", "--clean", cwd=guide)
+    built = run_program("zensical", "build", "--strict", "--clean", cwd=guide)
     assert built.returncode == 0, built.stdout + built.stderr
     assert "runbook" not in (built.stdout + built.stderr).lower()
-    exported = run("runbook", "-f", "zensical.toml", "export", "site", cwd=guide)
+    exported = run_program("runbook", "-f", "zensical.toml", "export", "site", cwd=guide)
     assert exported.returncode == 0, exported.stderr
     for variant in ("pip", "uv"):
-        status, script, _ = run_here(
-            capsys, guide, "-f", "zensical.toml", "script", "docs/install.md", "--variant", variant
+        status, script, _ = run_cli(
+            capsys,
+            "-f",
+            "zensical.toml",
+            "script",
+            "docs/install.md",
+            "--variant",
+            variant,
+            cwd=guide,
         )
         written = guide / "site" / "runbooks" / f"install-{variant}.sh"
         assert (status, written.read_text(encoding="utf-8")) == (0, script)
@@ -224,7 +203,7 @@ def test_a_bad_file_is_refused_at_its_line(
     """Each problem of the file, with its line, and exit status 2."""
     config = guide / "zensical.toml"
     config.write_text(edited(config.read_text(encoding="utf-8"), change), encoding="utf-8")
-    status, out, err = run_here(capsys, guide, "-f", "zensical.toml", "list")
+    status, out, err = run_cli(capsys, "-f", "zensical.toml", "list", cwd=guide)
     assert (status, out) == (2, "")
     assert err.startswith(error), err
 
@@ -243,6 +222,6 @@ def test_macros_render_the_page_as_zensical_does(
     (tmp_path / "docs" / "index.md").write_text(
         page("Version {{ version }}.", command('echo "{{ version }}"')), encoding="utf-8"
     )
-    status, out, err = run_here(capsys, tmp_path, "-f", "zensical.toml", "list")
+    status, out, err = run_cli(capsys, "-f", "zensical.toml", "list", cwd=tmp_path)
     assert (status, out) == (2, "")
     assert "shows a command block that its source does not hold ('echo \"1.2.3\"')" in err

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from runbook.reading.quoting import _SPECIAL, Lexer
+from runbook.reading.quoting import Lexer
 
 # How a character of a step reads: at the top level, or not (quoted, nested, a comment's).
 _TOP, _COMMENT, _NESTED = 1, 2, 0
@@ -52,19 +52,8 @@ class _Marking(Lexer):
         self.mark(index, index + count)
         return super().take(index, count)
 
-    def run(self) -> str:
-        """As `Lexer.run`, noting the runs of ordinary characters it copies in one go too."""
-        code = self.code
-        readers = self._READERS
-        i = 0
-        while i < len(code):
-            special = _SPECIAL.search(code, i)
-            end = len(code) if special is None else special.start()
-            self.mark(i, end)
-            if special is None:
-                break
-            i = readers[self.stack[-1]](self, end)
-        return ""
+    def plain(self, start: int, end: int) -> None:
+        self.mark(start, end)
 
     def _heredoc_bodies(self, i: int) -> int:
         if self.stack == ["bare"]:

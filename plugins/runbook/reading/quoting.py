@@ -79,6 +79,10 @@ class Lexer:
         self.out.append(self.code[index : index + count])
         return index + count
 
+    def plain(self, start: int, end: int) -> None:
+        """Copy the characters from `start` to `end`, none of which changes the context."""
+        self.out.append(self.code[start:end])
+
     def line_at(self, index: int) -> int:
         """The line (from 1) of `index` in the code."""
         return 1 + self.code.count("\n", 0, index)
@@ -90,12 +94,12 @@ class Lexer:
         i = 0
         while i < len(code):
             special = _SPECIAL.search(code, i)
+            end = len(code) if special is None else special.start()
+            if end > i:
+                self.plain(i, end)
             if special is None:
-                self.out.append(code[i:])
                 break
-            if special.start() > i:
-                self.out.append(code[i : special.start()])
-                i = special.start()
+            i = end
             state = self.stack[-1]
             if code[i] == "<" and state != "comment":
                 end = self.angle(i)

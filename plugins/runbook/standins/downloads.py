@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from runbook.standins.certificates import Authority, CertificateError
+from runbook.standins.serving import serving
 
 BLOCKED = "network access blocked"
 _REASON = f"{BLOCKED} (runbook sandbox)"
@@ -160,14 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def serve_downloads(mapping: Mapping[str, Path], authority: Authority) -> Iterator[Downloads]:
     """Stand in for the downloads of `mapping` for as long as the block runs."""
-    proxy = Downloads(mapping, authority)
-    thread = threading.Thread(target=proxy.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
+    with serving(Downloads(mapping, authority)) as proxy:
         yield proxy
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
 
 
 def blocked_note(urls: list[str]) -> str:

@@ -7,12 +7,13 @@ and clone from it without leaving the machine.
 from __future__ import annotations
 
 import subprocess
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from runbook.standins.serving import serving
 
 
 def _backend() -> list[str]:
@@ -105,12 +106,5 @@ def serve_git(root: Path, git_env: Mapping[str, str]) -> Iterator[str]:
     `git_env` is the environment `git http-backend` runs with (the sandbox's, so no outside
     configuration applies on the server side either).
     """
-    server = _GitServer(root, git_env)
-    # A short poll keeps shutdown quick: tests start and stop one server per replay.
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
+    with serving(_GitServer(root, git_env)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from runbook.standins.serving import serving
+
 _WHEEL = re.compile(r"^(?P<name>[^-]+)-[^-]+(?:-[^-]+)?-[^-]+-[^-]+-[^-]+\.whl$")
 _SDIST = re.compile(r"^(?P<name>.+?)-\d[^-]*\.(?:tar\.gz|zip)$")
 
@@ -132,14 +134,8 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def serve_packages(folders: Sequence[Path]) -> Iterator[PackageIndex]:
     """Serve the packages of `folders` for as long as the block runs."""
-    index = PackageIndex(folders)
-    thread = threading.Thread(target=index.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
+    with serving(PackageIndex(folders)) as index:
         yield index
-    finally:
-        index.shutdown()
-        index.server_close()
 
 
 def lacking(missing: Sequence[str], folders: Sequence[Path], root: Path) -> str:
