@@ -127,6 +127,9 @@ def test_exact_output_is_the_text_itself(printed: str, same: bool) -> None:
         pytest.param([SAID, shown("x", "python")], (9, "x", "similar"), id="untitled-python"),
         pytest.param([SAID, '```python title="Log"\nx\n```'], None, id="titled-other-language"),
         pytest.param(
+            [SAID, '``` title="Log"\nx\n```'], (9, "x", "similar"), id="titled-no-language"
+        ),
+        pytest.param(
             ["Nothing to say.", shown("x", directive="output")], (10, "x", "similar"), id="output"
         ),
         pytest.param(

@@ -40,8 +40,9 @@ class Expected:
 
 
 def output_block(lang: str, title: str | None, languages: Sequence[str]) -> bool:
-    """Whether a block that is no step could show a step's output."""
-    return lang in languages or title is None
+    """Whether a block that is no step could show a step's output: one in an output language,
+    one with no language, or one with no title."""
+    return lang in languages or not lang or title is None
 
 
 def prose_between(lines: Sequence[str], after: int, before: int) -> str:
