@@ -232,9 +232,11 @@ def test_header(
             [command("git clone x", directive='dir="../team mate\'s"')],
             [
                 "runbook_begin 'guide/page.md:4' \"$LINENO\" 1\n"
+                "trap 'runbook_gone \"$?\"' ERR; "
                 "( runbook_subshell; runbook_enter '../team mate'\\''s'\ngit clone x\n"
                 "runbook_status=$? runbook_ran=1\n"
-                'exit "$runbook_status" ) 3>&- || runbook_gone "$?"\nrunbook_end\n',
+                'exit "$runbook_status" ) 3>&-\n'
+                "trap 'runbook_failed \"$LINENO\"' ERR\nrunbook_end\n",
             ],
             [],
             id="dir-in-a-subshell",
@@ -457,10 +459,10 @@ def test_dir_runs_there_without_moving_the_session(script: Script, tmp_path: Pat
 
 
 def test_a_failing_step_in_dir_is_named(script: Script, tmp_path: Path) -> None:
-    """A step that fails in its `dir` is reported like any other."""
+    """A step that fails in its `dir` is reported like any other, at its line."""
     result = run(script(command("(exit 4)", directive='dir="elsewhere"')), tmp_path)
     assert result.returncode == 4
-    assert result.stderr.splitlines()[-1] == failed("guide/page.md:4", 4)
+    assert result.stderr.splitlines()[-1] == failed("guide/page.md:4", 4, 5)
 
 
 @pytest.mark.parametrize(
@@ -527,7 +529,7 @@ def test_a_step_cannot_write_to_descriptor_3(
     result = run(text, tmp_path, fd3=fd3, token=token)
     assert result.returncode == 1
     assert "Bad file descriptor" in result.stderr
-    assert result.stderr.splitlines()[-1] == failed(at, 1, None if directive else 8)
+    assert result.stderr.splitlines()[-1] == failed(at, 1, 9 if directive else 8)
     real = [f"{TOKEN} start guide/page.md:3", f"{TOKEN} end guide/page.md:3", f"{TOKEN} start {at}"]
     assert result.events == (real if token else [])
 
@@ -758,6 +760,18 @@ def test_a_failed_list_in_dir_fails_the_step(script: Script, tmp_path: Path) -> 
     result = run(text, tmp_path)
     assert result.returncode == 1
     assert "runbook: step guide/page.md:4 failed at line 5 with exit status 1" in result.stderr
+
+
+def test_a_failed_command_in_the_middle_of_a_dir_step_fails_it(
+    script: Script, tmp_path: Path
+) -> None:
+    """`dir=` runs the block in a subshell, which stops at a failed command as the page's other
+    steps do, though the step's last command would succeed."""
+    text = script(command("false\ntouch ran-after-false", directive='dir="there"'))
+    result = run(text, tmp_path)
+    assert result.returncode == 1
+    assert "runbook: step guide/page.md:4 failed at line 5 with exit status 1" in result.stderr
+    assert not (tmp_path / "work" / "there" / "ran-after-false").exists()
 
 
 def test_fails_takes_one_list_and_its_own_failure(script: Script, tmp_path: Path) -> None:

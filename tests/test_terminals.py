@@ -107,6 +107,23 @@ def test_a_second_terminal_keeps_its_own_folder_and_variables(
     ]
 
 
+@pytest.mark.parametrize("early", ["exit 0", "return"])
+def test_a_second_terminals_step_that_ends_early_fails(
+    guide: Callable[..., Guide], early: str
+) -> None:
+    """A second terminal's block that ends before its last line (`exit 0`, `return`) did not
+    run whole: it fails, as such a block in the first terminal does."""
+    text = page(
+        command("sleep 312.5", directive="background"),
+        second(f"echo one\n{early}\ntouch never"),
+    )
+    replayed = guide({"page.md": text}).replay("page.md")
+    assert not replayed.ok
+    assert replayed.result.failed == replayed.result.steps[1].location
+    assert "ended before its last line" in replayed.report()
+    assert not (replayed.sandbox.workdir / "never").exists()
+
+
 def test_a_second_terminals_failure_names_its_line(guide: Callable[..., Guide]) -> None:
     """A second terminal's step that fails fails the replay, at its line."""
     text = page(command("sleep 312.5", directive="background"), second("true\nfalse\ntouch x"))

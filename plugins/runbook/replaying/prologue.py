@@ -204,7 +204,8 @@ runbook_first_env=${runbook_first_env-$(export -p)}
 # folder, variables and functions from one of its steps to the next.
 runbook_terminal() {
   runbook_own_dir
-  cat >|"$runbook_dir/terminal-$1.step"
+  # The step's last line says it ran whole: an `exit` or a `return` before it ends it early.
+  { cat && printf '\nrunbook_ran=1\n'; } >|"$runbook_dir/terminal-$1.step"
   env -i "$BASH" --noprofile --norc -c "$runbook_terminal_run" "runbook-terminal-$1" \
     "$runbook_first_env" "$runbook_dir/terminal-$1" "$runbook_start" "$runbook_step" \
     "$(declare -f runbook_save_state)" 3>&-
@@ -229,6 +230,9 @@ runbook_exit() {
   local status=$?
   if ((status != 0)) && [[ -z ${runbook_reported-} ]]; then
     printf 'runbook: step %s failed with exit status %d\n' "$runbook_step" "$status" >&2
+  elif ((status == 0)) && [[ -z ${runbook_ran-} ]]; then
+    printf 'runbook: step %s ended before its last line\n' "$runbook_step" >&2
+    exit 125
   fi
 }
 trap 'runbook_failed "$LINENO"' ERR

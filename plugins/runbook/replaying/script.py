@@ -182,8 +182,18 @@ def _step(step: Step, default_timeout: float) -> list[str]:
         f'exit "$runbook_status" ) {EVENTS_FD}>&-',
     ]
     if not step.fails:
-        closing[1] += ' || runbook_gone "$?"'
-        return [*lines, begin, opening, *body, *closing, "runbook_end", ""]
+        # Not `( ... ) || runbook_gone`: left of `||`, bash turns off `set -e` and the ERR trap
+        # inside the subshell, and a failed command in the middle of the step would go unseen.
+        return [
+            *lines,
+            begin,
+            f"""trap 'runbook_gone "$?"' ERR; {opening}""",
+            *body,
+            *closing,
+            """trap 'runbook_failed "$LINENO"' ERR""",
+            "runbook_end",
+            "",
+        ]
     # A failure is what the page says: the subshell's status is tested, not trapped.
     return [
         *lines,
