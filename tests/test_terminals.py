@@ -147,6 +147,21 @@ def test_a_server_that_exits_fails_with_its_output(guide: Callable[..., Guide]) 
     assert "port taken" in printed
 
 
+def test_a_server_that_fails_after_it_started_fails_the_replay(
+    guide: Callable[..., Guide],
+) -> None:
+    """A server that ran, then exited with an error before it was stopped, fails the replay,
+    though its step went on and the steps after it passed: a reader sees it die."""
+    code = "sleep 1.5; echo broken >&2; exit 3"
+    replayed = guide(
+        {"page.md": page(command(code, directive="background"), second("sleep 2"))}
+    ).replay("page.md")
+    assert not replayed.ok
+    report = replayed.report()
+    assert report.startswith("page.md: the script did not finish (exit status 3)")
+    assert "server of page.md:4 (exit status 3), its output:\n    broken" in report
+
+
 def test_a_server_that_never_answers_fails_within_its_timeout(
     guide: Callable[..., Guide],
 ) -> None:

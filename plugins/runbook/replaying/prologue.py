@@ -304,13 +304,17 @@ runbook_answers() {
   fi
 }
 # Stop each server as a reader does: Ctrl+C (SIGINT to its process group), then TERM, then KILL,
-# five seconds apart; say how it ended.
+# five seconds apart; say how it ended. A server that failed before it was stopped (it had
+# exited with a status other than 0) fails the script: a reader sees it die.
 runbook_stop_servers() {
-  local entry pid where status signal waited
+  local entry pid where status signal waited gone died=0
   for entry in "${runbook_servers[@]}"; do
-    pid=${entry%% *} where=${entry#* } status=0
+    pid=${entry%% *} where=${entry#* } status=0 gone=
     for signal in INT TERM KILL; do
-      kill -s "$signal" -- "-$pid" 2>/dev/null || break
+      if ! kill -s "$signal" -- "-$pid" 2>/dev/null; then
+        if [[ $signal == INT ]]; then gone=1; fi
+        break
+      fi
       for ((waited = 0; waited < 50; waited++)); do
         kill -0 -- "-$pid" 2>/dev/null || break 2
         sleep 0.1
@@ -318,10 +322,18 @@ runbook_stop_servers() {
     done
     wait "$pid" 2>/dev/null || status=$?
     runbook_event stopped "$where" "$status"
-    if [[ -z $runbook_token ]]; then
+    if [[ -n $gone ]] && ((status != 0)); then
+      printf 'runbook: the server of step %s exited with status %d before it was stopped\n' \
+        "$where" "$status" >&2
+      died=$status
+    elif [[ -z $runbook_token ]]; then
       printf 'runbook: stopped the server of step %s (exit status %d)\n' "$where" "$status" >&2
     fi
   done
   runbook_servers=()
+  if ((died != 0)); then
+    runbook_reported=1
+    exit "$died"
+  fi
 }
 """
