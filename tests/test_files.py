@@ -214,6 +214,20 @@ def test_a_marker_a_command_replaces_stays_literal_in_the_file(
     assert (project / "kubernetes" / "deployment.yaml").read_text() == "image: ghcr.io/me/model:1\n"
 
 
+def test_a_marker_an_expansion_replaces_stays_literal(read: Read) -> None:
+    """`${text//<marker>/...}` replaces a marker too: it stays literal, and the page builds."""
+    runbook = only_runbook(
+        read(
+            page(
+                command("export IMAGE=x"),
+                file_block("deployment.yaml", "image: <docker_image>", "yaml"),
+                command('text=$(cat deployment.yaml)\necho "${text//<docker_image>/$IMAGE}"'),
+            )
+        )
+    )
+    assert [step.placeholders for step in runbook.steps] == [(), (), ()]
+
+
 def test_markup_in_a_file_is_text(read: Read) -> None:
     """A `<...>` in a file that no command asks for (an HTML tag, say) is the file's text."""
     runbook = only_runbook(

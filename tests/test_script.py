@@ -712,6 +712,15 @@ def test_a_dir_block_that_ends_early_fails(script: Script, tmp_path: Path) -> No
         pytest.param("false || false && echo x\ntrue", 8, id="or-then-and"),
         pytest.param("cat <<EOF && false\nbody\nEOF\necho done", 8, id="with-a-here-document"),
         pytest.param("true &&\n  false\necho done", 9, id="over-two-lines"),
+        pytest.param(
+            "mkdir tests && printf 'exit 1' > tests/check.sh && chmod +x tests/check.sh\n"
+            "tests/check.sh && touch built",
+            9,
+            id="a-command-named-like-a-test",
+        ),
+        pytest.param(
+            "hashed() { false; }\nhashed && touch built\necho done", 9, id="hashed-is-no-hash"
+        ),
     ],
 )
 def test_a_failed_command_inside_a_list_fails_the_step(

@@ -477,7 +477,7 @@ def _markers(commands: Sequence[str]) -> frozenset[str]:
         match[1]
         for text in commands
         for pattern in _REPLACED.finditer(text)
-        for match in PLACEHOLDER.finditer(pattern["pattern"])
+        for match in PLACEHOLDER.finditer(pattern["pattern"] or pattern["expansion"])
     }
     assigned = {
         name

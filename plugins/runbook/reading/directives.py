@@ -13,22 +13,8 @@ import posixpath
 import re
 
 from runbook.errors import SourceError
-from runbook.reading.fences import Fence
+from runbook.reading.fences import DIRECTIVES, Fence
 
-DIRECTIVES = (
-    "skip",
-    "dir",
-    "fails",
-    "timeout",
-    "take-over",
-    "literal",
-    "placeholder",
-    "excerpt",
-    "background",
-    "ready",
-    "output",
-    "not-output",
-)
 # Directives of a block that is no step: it shows a step's output, or it does not.
 OUTPUT_DIRECTIVES = ("output", "not-output")
 # How an expected output compares with the real one.

@@ -25,7 +25,22 @@ from runbook.errors import SourceError
 DIRECTIVE = re.compile(r"<!--\s*runbook:(?P<text>.*?)-->\s*$")
 # What an author may have meant for a directive: `runbook` in any case, a colon or not.
 _LOOSE_DIRECTIVE = re.compile(r"<!--\s*(?P<word>runbook)\b(?P<space>\s*)(?P<colon>:?)", re.I)
-_DIRECTIVE_NAME = re.compile(r"\s*(?:skip|dir|fails|timeout|take-over|literal|placeholder)\b")
+# The options of a runbook directive (`directives.py` reads them).
+DIRECTIVES = (
+    "skip",
+    "dir",
+    "fails",
+    "timeout",
+    "take-over",
+    "literal",
+    "placeholder",
+    "excerpt",
+    "background",
+    "ready",
+    "output",
+    "not-output",
+)
+_DIRECTIVE_NAME = re.compile(rf"\s*(?:{'|'.join(map(re.escape, DIRECTIVES))})(?![\w-])")
 _QUOTE_PREFIX = " >"
 # What Python-Markdown's `NormalizeWhitespace` changes: most pages have none of it.
 _NORMALIZED = re.compile(r"[\r\t\x02\x03]| \n")

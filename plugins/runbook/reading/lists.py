@@ -30,7 +30,10 @@ _OPENERS = frozenset(["if", "case", "for", "while", "until", "select"])
 _CLOSERS = frozenset(["fi", "esac", "done"])
 # Words after which a command starts, as after `;`.
 _LEADERS = frozenset(["then", "do", "else", "elif", "!", "time", "in"])
-_TESTS = ("[", "[[", "test", "((", "command -v", "type", "hash")
+# First words of a test, whose failure is a condition: the words themselves, not prefixes of
+# other words (`tests/check.sh`, `typer`); `((` and `command -v` as they start the list.
+_TESTS = frozenset(["[", "[[", "test", "type", "hash"])
+_TEST_STARTS = ("((", "command -v ")
 CHECK = ' || runbook_failed "$LINENO"'
 
 
@@ -81,7 +84,7 @@ class CommandList:
     def condition(self) -> bool:
         """Whether its first command is a test, whose failure is a condition."""
         first = self.firsts[0] if self.firsts else ""
-        return first.startswith(_TESTS)
+        return first.split(" ", 1)[0] in _TESTS or first.startswith(_TEST_STARTS)
 
     def check(self) -> str | None:
         """How a failure inside the list would pass unseen, if it could: `after` (a check

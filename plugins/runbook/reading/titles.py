@@ -62,6 +62,14 @@ class Title:
     def skeleton(self) -> str | None:
         return skeleton(self.text) if self.text is not None else None
 
+    @functools.cached_property
+    def lead(self) -> str | None:
+        """How the title starts, its first four words, as letters: a title that starts so and
+        ends otherwise (`... in a new terminal`) is meant for a step too."""
+        if self.text is None or len(self.text.split()) <= 4:
+            return None
+        return skeleton(" ".join(self.text.split()[:4]))
+
 
 @dataclass(frozen=True)
 class Miss:
@@ -71,6 +79,8 @@ class Miss:
     title: Title
     lookalikes: tuple[str, ...] = ()
     letters: bool = False
+    # Only its start is the title's: it ends in words of its own.
+    start: bool = False
 
     def describe(self, written: str) -> str:
         """Say how `written` misses the title, and what to write."""
@@ -84,6 +94,11 @@ class Miss:
                 f"its title {written!r} only looks like {expected!r}: {names} "
                 f"{'stands' if len(self.lookalikes) == 1 else 'stand'} where that has Latin "
                 "letters; type the title again"
+            )
+        if self.start:
+            return (
+                f"its title {written!r} starts as {expected!r} does, but no step has it: give "
+                'the block a step\'s title, or mark it skip="why" if it must not run'
             )
         how = "a letter or two" if self.letters else "case, spacing or punctuation"
         return f"its title {written!r} differs from {expected!r} only in {how}: write it so"
@@ -122,7 +137,10 @@ def missed_title(written: str, titles: Sequence[Title]) -> Miss | None:
         if distance <= limit and (best is None or distance < best[0]):
             best = (distance, title)
     if best is None:
-        return None
+        # No title is a letter or two away; one may still start as this one does.
+        started = (t for t in titles if t.lead is not None and letters.startswith(t.lead))
+        title = next(started, None)
+        return None if title is None else Miss(title, start=True)
     distance, title = best
     if distance == 0:
         plain = "".join(c for c in written.lower() if c.isalnum())
