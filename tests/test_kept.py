@@ -6,6 +6,7 @@ thing that made the first page's end state, and replays again: the first page mu
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -153,6 +154,27 @@ def test_a_tool_change_makes_the_state_again(
         monkeypatch.setattr(kept, "_package", lambda: {"new.py": "changed"})
     assert replay_b()
     kept.tool_digest.cache_clear()
+
+
+def test_a_tool_upgraded_in_place_makes_the_state_again(
+    replay_b: Replay, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A tool the sandbox is given (`tools:`) upgraded where it is, under the same name: the
+    pages run again."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    tool = bin_dir / "greeter"
+    tool.write_text("#!/bin/sh\necho greeter 1.0\n", encoding="utf-8")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    config = options(extra="tools: [greeter]")
+    kept.tools_digest.cache_clear()
+    assert replay_b(config=config)
+    assert not replay_b(config=config)
+    tool.write_text("#!/bin/sh\necho greeter 2.0\n", encoding="utf-8")
+    kept.tools_digest.cache_clear()  # a new run
+    assert replay_b(config=config)
+    kept.tools_digest.cache_clear()
 
 
 def test_a_fresh_run_makes_every_state_again_once(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runbook.replaying.replay import Replay
-from runbook.replaying.sandbox import system_path
+from runbook.replaying.sandbox import find_tool, system_path
 
 # A kept state unused this long is removed, and the least recently used beyond this many: the
 # cache does not grow without end (a state holds a virtualenv, say, of tens of megabytes).
@@ -79,8 +79,8 @@ def files_digest(path: Path) -> str:
     for entry in entries:
         info = entry.stat()
         parts.append(entry.relative_to(path) if entry != path else entry.name)
-        if info.st_size > _HASHED:
-            parts += [info.st_size, info.st_mtime_ns]
+        if info.st_size > _HASHED:  # its change time too, which no program can set back
+            parts += [info.st_size, info.st_mtime_ns, info.st_ctime_ns]
         else:
             parts.append(hashlib.sha256(entry.read_bytes()).hexdigest())
     return digest(parts)
@@ -104,21 +104,41 @@ def _package() -> dict[str, str]:
 
 def versions() -> list[str]:
     """The first line `--version` prints for bash, git and python3."""
-    found = []
     path = system_path()
-    for program in ("bash", "git", "python3"):
-        try:
-            done = subprocess.run(
-                [shutil.which(program, path=path) or program, "--version"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-            found.append((done.stdout or done.stderr).split("\n", 1)[0])
-        except OSError:
-            found.append(f"{program}: none")
-    return found
+    return [_version(shutil.which(program, path=path) or program) for program in _SYSTEM]
+
+
+_SYSTEM = ("bash", "git", "python3")
+
+
+@functools.cache
+def tools_digest(tools: tuple[str, ...]) -> str:
+    """What the sandbox's `tools` (`uv`, `dvc`) are: where each is, its file, and the first line
+    its `--version` prints; a tool upgraded in place makes the states that used it again."""
+    parts: list[object] = []
+    for name in tools:
+        found = find_tool(name)
+        if found is None:
+            parts.append(f"{name}: none")
+            continue
+        parts += [name, found, files_digest(Path(found).resolve()), _version(found)]
+    return digest(parts)
+
+
+def _version(program: str) -> str:
+    """The first line `program --version` prints, or what stopped it."""
+    try:
+        done = subprocess.run(
+            [program, "--version"],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"{program}: {type(error).__name__}"
+    return (done.stdout or done.stderr).split("\n", 1)[0]
 
 
 class EndStates:

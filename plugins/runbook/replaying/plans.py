@@ -17,7 +17,7 @@ from runbook.reading.settings import Remote, Setup, SiteSettings, Value
 from runbook.reading.steps import Runbook
 from runbook.reading.variants import Variant
 from runbook.replaying.chains import chain_of, path_through
-from runbook.replaying.kept import digest, files_digest, tool_digest
+from runbook.replaying.kept import digest, files_digest, tool_digest, tools_digest
 from runbook.replaying.sandbox import Sandbox
 from runbook.replaying.script import page_script
 from runbook.replaying.states import state_digest
@@ -106,7 +106,7 @@ class Plans:
             repr(stand_ins),
             repr(sorted(setup.env.items())),
             setup.timeout,
-            self.settings.tools,
+            tools_digest(tuple(self.settings.tools)),
             # The folder its state was made in: the absolute paths a state holds lead there.
             self.settings.scratch,
             tool_digest(),
