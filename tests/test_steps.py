@@ -893,6 +893,18 @@ def test_html_written_unevenly_in_a_tab_is_an_error(read: Read) -> None:
             id="alias-in-its-own-block",
         ),
         pytest.param(
+            command("echo start\nexport MY_ID=$(cat missing-file)\necho $MY_ID"),
+            5,
+            "export hides whether the command substitution in its value failed",
+            id="export-of-a-substitution",
+        ),
+        pytest.param(
+            command("local -r when=`date`"),
+            4,
+            "local hides whether the command substitution",
+            id="local-of-a-backtick-substitution",
+        ),
+        pytest.param(
             command("true", directive='dir="../../../../escaped"'),
             3,
             "leaves the replay's folder",

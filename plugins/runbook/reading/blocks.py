@@ -21,7 +21,12 @@ from runbook.errors import SourceError
 from runbook.reading.directives import read_directive, skipped
 from runbook.reading.fences import Fence, Fences
 from runbook.reading.files import file_path, file_title
-from runbook.reading.lists import aliases_used_early, checked, count_commands
+from runbook.reading.lists import (
+    aliases_used_early,
+    checked,
+    count_commands,
+    masked_substitution,
+)
 from runbook.reading.outputs import Expected, output_block, prose_between, says_output
 from runbook.reading.placeholders import (
     PLACEHOLDER,
@@ -245,6 +250,15 @@ class _Reading:
                 f"the alias {alias[0]} is used in the block that defines it: bash reads a block "
                 "whole, before it runs, so the alias is not there yet; use it in a later block, "
                 "or define a function",
+            )
+        masked = masked_substitution(fence.text)
+        if masked is not None and not settings.get("fails"):
+            name, at = masked
+            raise SourceError(
+                fence.line + self.offset + at,
+                f"{name} hides whether the command substitution in its value failed (its status "
+                f"is {name}'s, 0), so a failure here would pass unseen: set the variable first "
+                f"(NAME=$(...)), then {name} NAME",
             )
         if settings.pop("excerpt", False):
             raise SourceError(line, "excerpt is for a file's block: a command runs, or is skip")

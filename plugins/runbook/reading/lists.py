@@ -261,6 +261,25 @@ def count_commands(code: str) -> int:
     return len(top_level_lists(code))
 
 
+# A declaration whose value a command substitution makes: the declaration's own status, 0, is the
+# command's, and hides the substitution's failure (`export ID=$(cat missing)` goes on).
+_MASKED = re.compile(
+    r"(?:export|local|declare|readonly|typeset)(?:\s+-\w+)*\s+[A-Za-z_]\w*=[^;&|\n]*(?:\$\(|`)"
+)
+
+
+def masked_substitution(code: str) -> tuple[str, int] | None:
+    """A declaration of `code` that hides a command substitution's failure, at the top level of
+    the step, and its line: `export NAME=$(...)`; `NAME=$(...)` then `export NAME` does not."""
+    if "$(" not in code and "`" not in code:
+        return None  # most steps
+    for found in top_level_lists(code):
+        for first, at in zip(found.firsts, found.starts, strict=True):
+            if _MASKED.match(first):
+                return first.split(maxsplit=1)[0], 1 + code.count("\n", 0, at)
+    return None
+
+
 def aliases_used_early(code: str) -> tuple[str, int] | None:
     """An alias `code` defines and uses later in the same step, and the line of the use: bash
     reads a step whole, so the alias is not there yet."""
