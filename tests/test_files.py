@@ -47,6 +47,15 @@ def test_which_titles_are_files(read: Read, title: str, written: str | None) -> 
     assert files == ([written] if written else [])
 
 
+@pytest.mark.parametrize("lang", ["diff", "patch"])
+def test_a_change_titled_with_its_file_is_no_file(read: Read, lang: str) -> None:
+    """A `diff` titled `params.yaml` shows what changed in the file: writing it would replace
+    the file with its diff."""
+    shown = "-  seed: 1\n+  seed: 2"
+    runbook = only_runbook(read(page(command("true"), file_block("params.yaml", shown, lang))))
+    assert [step.kind for step in runbook.steps] == ["command"]
+
+
 def test_a_page_without_commands_writes_no_file(read: Read) -> None:
     """File blocks are steps only on a page that has commands: elsewhere they only show a file."""
     runbook = only_runbook(read(page(file_block("mkdocs.yml", "site_name: x", "yaml"))))

@@ -102,7 +102,9 @@ class _Reading:
         )
 
     def is_step(self, lang: str, title: str | None) -> bool:
-        return self.selection.selects(lang, title) or (self.has_commands and file_title(title))
+        if self.selection.selects(lang, title):
+            return True
+        return self.has_commands and file_title(title, lang)
 
     def error(self, line: int, message: str) -> None:
         """An error at a line of the page."""

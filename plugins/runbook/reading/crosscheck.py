@@ -116,7 +116,7 @@ def check_page(
     shown = [
         ("command" if command else "file", block.text)
         for block, command in zip(blocks, commands, strict=True)
-        if command or (any(commands) and file_title(block.title))
+        if command or (any(commands) and file_title(block.title, block.lang))
     ]
     script = [(step.kind, _shown_as(step.code)) for step in steps]
     if shown == script:

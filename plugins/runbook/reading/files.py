@@ -29,10 +29,15 @@ BARE_NAMES = frozenset(
 )
 
 
-def file_title(title: str | None) -> bool:
-    """Whether a block's title names a file (see the module's docstring); the path may still be
-    one that cannot be written (see `file_path`)."""
-    if title is None or _WORD.fullmatch(title) is None:
+# Languages of a change to a file, not of the file: a `diff` titled `params.yaml` shows what
+# changed in it, and writing it would replace the file with its diff.
+CHANGE_LANGUAGES = frozenset(["diff", "patch", "udiff"])
+
+
+def file_title(title: str | None, lang: str | None = None) -> bool:
+    """Whether a block's title (in `lang`) names a file (see the module's docstring); the path
+    may still be one that cannot be written (see `file_path`)."""
+    if title is None or lang in CHANGE_LANGUAGES or _WORD.fullmatch(title) is None:
         return False
     name = title.rstrip("/").rsplit("/", 1)[-1]
     return "/" in title or name in BARE_NAMES or _EXTENSION.search(name) is not None
